@@ -1,0 +1,3 @@
+from guanxi.config.cli import main
+
+main()

@@ -1,0 +1,183 @@
+"""Who may see and do what — every permission decision in guanxi is made here.
+
+A user's role grants actions (create, read, update, delete, export) per object type and a
+visibility scope: their own records, their team's (including sub-teams), or the whole
+organisation. Records of another organisation, or outside the scope, do not exist for the
+actor: lookups answer "not found" rather than "forbidden", so nothing leaks their existence.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.errors import NotFound, PermissionDenied
+from guanxi.core.models import Scope
+
+if TYPE_CHECKING:
+    from guanxi.core.models import User
+
+ACTIONS = ("create", "read", "update", "delete", "export")
+
+# Object types and whether their rows have an owner that the visibility scope applies to.
+OWNED_OBJECTS = ("account", "contact", "opportunity", "activity")
+SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event")
+OBJECTS = OWNED_OBJECTS + SHARED_OBJECTS
+
+OBJECT_LABELS = {
+    "account": _("Accounts"),
+    "contact": _("Contacts"),
+    "opportunity": _("Deals"),
+    "activity": _("Activities"),
+    "pipeline": _("Pipelines"),
+    "tag": _("Tags"),
+    "user": _("Users"),
+    "team": _("Teams"),
+    "role": _("Roles"),
+    "event": _("Audit log"),
+}
+ACTION_LABELS = {
+    "create": _("Create"),
+    "read": _("Read"),
+    "update": _("Update"),
+    "delete": _("Delete"),
+    "export": _("Export"),
+}
+
+_ALL = list(ACTIONS)
+_CRU = ["create", "read", "update"]
+
+# The roles every new organisation starts with. Admins can change their rights later.
+DEFAULT_ROLES: dict[str, dict] = {
+    "admin": {
+        "name": "Administrator",
+        "scope": Scope.ORGANISATION,
+        "is_admin": True,
+        "permissions": {obj: _ALL for obj in OBJECTS},
+    },
+    "sales_manager": {
+        "name": "Sales manager",
+        "scope": Scope.TEAM,
+        "is_admin": False,
+        "permissions": {
+            "account": _ALL,
+            "contact": _ALL,
+            "opportunity": _ALL,
+            "activity": _ALL,
+            "pipeline": ["read"],
+            "tag": _CRU,
+            "user": ["read"],
+            "team": ["read"],
+            "role": ["read"],
+        },
+    },
+    "sales_rep": {
+        "name": "Sales rep",
+        "scope": Scope.OWN,
+        "is_admin": False,
+        "permissions": {
+            "account": _CRU,
+            "contact": _CRU,
+            "opportunity": _CRU,
+            "activity": ["create", "read", "update", "delete"],
+            "pipeline": ["read"],
+            "tag": ["create", "read"],
+            "user": ["read"],
+            "team": ["read"],
+        },
+    },
+}
+
+M = TypeVar("M", bound=models.Model)
+
+
+def has_right(actor: User | None, obj_type: str, action: str) -> bool:
+    if actor is None or not actor.is_active or actor.organisation_id is None:
+        return False
+    role = actor.role
+    if role is None:
+        return False
+    return action in role.permissions.get(obj_type, ())
+
+
+def require_right(actor: User | None, obj_type: str, action: str) -> None:
+    if not has_right(actor, obj_type, action):
+        raise PermissionDenied()
+
+
+def is_admin(actor: User | None) -> bool:
+    return bool(actor and actor.is_active and actor.role and actor.role.is_admin)
+
+
+def require_admin(actor: User | None) -> None:
+    if not is_admin(actor):
+        raise PermissionDenied()
+
+
+def scope_of(actor: User) -> str:
+    return actor.role.scope if actor.role else Scope.OWN
+
+
+def _visible_users_q(actor: User) -> models.Q | None:
+    """Which users' records the actor sees, as a filter on users; None means all of them."""
+    scope = scope_of(actor)
+    if scope == Scope.ORGANISATION:
+        return None
+    if scope == Scope.TEAM and actor.team_id is not None:
+        return models.Q(team__path__startswith=actor.team.path)
+    return models.Q(pk=actor.pk)
+
+
+def scoped(
+    actor: User | None, qs: models.QuerySet[M], obj_type: str, action: str = "read"
+) -> models.QuerySet[M]:
+    """The rows of ``qs`` the actor may act on; empty without the right."""
+    from guanxi.core.models import User as UserModel
+
+    if not has_right(actor, obj_type, action):
+        return qs.none()
+    qs = qs.filter(organisation_id=actor.organisation_id)
+    if obj_type in OWNED_OBJECTS:
+        users_q = _visible_users_q(actor)
+        if users_q is None:
+            return qs
+        if scope_of(actor) == Scope.OWN or actor.team_id is None:
+            return qs.filter(owner_id=actor.pk)  # the common case, straight onto the index
+        team = UserModel.objects.filter(users_q, organisation_id=actor.organisation_id)
+        qs = qs.filter(owner_id__in=team.values("id"))
+    return qs
+
+
+def can_see(actor: User | None, obj: models.Model, obj_type: str) -> bool:
+    return scoped(actor, type(obj)._default_manager.filter(pk=obj.pk), obj_type).exists()
+
+
+def get_visible(actor: User | None, qs: models.QuerySet[M], obj_type: str, pk) -> M:
+    """The record with ``pk`` if the actor may read it; NotFound otherwise (never 403)."""
+    try:
+        return scoped(actor, qs, obj_type).get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def require_on(actor: User | None, obj: models.Model, obj_type: str, action: str) -> None:
+    """The actor may take ``action`` on this record (which they are known to see)."""
+    if getattr(obj, "organisation_id", None) != getattr(actor, "organisation_id", -1):
+        raise NotFound()
+    if not can_see(actor, obj, obj_type):
+        raise NotFound()
+    require_right(actor, obj_type, action)
+
+
+def can_assign_to(actor: User, owner: User) -> bool:
+    """Whether the actor may hand a record to ``owner`` (someone whose records they see)."""
+    from guanxi.core.models import User as UserModel
+
+    if owner.organisation_id != actor.organisation_id or not owner.is_active:
+        return False
+    users_q = _visible_users_q(actor)
+    if users_q is None:
+        return True
+    return UserModel.objects.filter(users_q, pk=owner.pk).exists()

@@ -1,0 +1,79 @@
+"""Domain events: recorded with the change that caused them, delivered after commit.
+
+``record`` writes the event row (audit trail and timeline) inside the caller's transaction;
+subscribers registered with ``subscribe`` run once that transaction commits, so automation
+never reacts to a change that was rolled back. Domain code never imports its subscribers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+from guanxi.core.models import Event
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[Event], None]
+_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+
+
+def subscribe(prefix: str, fn: Subscriber) -> None:
+    """Call ``fn(event)`` after commit for every event whose verb starts with ``prefix``."""
+    _subscribers[prefix].append(fn)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record(
+    actor,
+    verb: str,
+    obj: models.Model | None = None,
+    *,
+    object_type: str = "",
+    account_id: int | None = None,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    data: dict[str, Any] | None = None,
+    organisation_id: int | None = None,
+) -> Event:
+    event = Event.objects.create(
+        organisation_id=organisation_id
+        or getattr(obj, "organisation_id", None)
+        or actor.organisation_id,
+        actor=actor,
+        verb=verb,
+        object_type=object_type or verb.split(".", 1)[0],
+        object_id=getattr(obj, "pk", None),
+        object_repr=str(obj)[:200] if obj is not None else "",
+        account_id=account_id,
+        changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in (changes or {}).items()},
+        data={k: _jsonable(v) for k, v in (data or {}).items()},
+    )
+    transaction.on_commit(lambda: _deliver(event))
+    return event
+
+
+def _deliver(event: Event) -> None:
+    for prefix, fns in list(_subscribers.items()):
+        if event.verb.startswith(prefix):
+            for fn in fns:
+                try:
+                    fn(event)
+                except Exception:  # a subscriber must never undo or block the change
+                    log.exception("event subscriber failed", extra={"verb": event.verb})

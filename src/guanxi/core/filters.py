@@ -1,0 +1,67 @@
+"""Validated list filters shared by the UI and the API: unknown values are field errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import ValidationFailed
+
+OWNER = "owner"  # "me" or a user id
+ID = "id"  # a related record's id
+BOOL = "bool"
+
+
+def apply_filters(
+    qs: models.QuerySet, actor, filters: Mapping[str, Any] | None, spec: Mapping[str, Any]
+) -> models.QuerySet:
+    """Filter ``qs`` by ``filters`` according to ``spec`` ({name: choices class | kind})."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (filters or {}).items():
+        if value in (None, ""):
+            continue
+        kind = spec.get(name)
+        if kind is None:
+            errors[name] = [_("Unknown filter.")]
+        elif kind == OWNER:
+            if value == "me":
+                qs = qs.filter(owner_id=actor.pk)
+            elif str(value).isdigit():
+                qs = qs.filter(owner_id=int(value))
+            else:
+                errors[name] = [_("Select a valid choice.")]
+        elif kind == ID:
+            if str(value).isdigit():
+                qs = qs.filter(**{f"{name}_id": int(value)})
+            else:
+                errors[name] = [_("Select a valid choice.")]
+        elif kind == BOOL:
+            truth = str(value).lower()
+            if truth not in {"true", "false", "1", "0"}:
+                errors[name] = [_("Select a valid choice.")]
+            else:
+                qs = qs.filter(**{name: truth in {"true", "1"}})
+        elif isinstance(kind, str):  # a lookup such as "tags__id"
+            if str(value).isdigit():
+                qs = qs.filter(**{kind: int(value)})
+            else:
+                errors[name] = [_("Select a valid choice.")]
+        else:
+            if value not in kind.values:
+                errors[name] = [_("Select a valid choice.")]
+            else:
+                qs = qs.filter(**{name: value})
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return qs
+
+
+def check_sort(sort: str | None, allowed: tuple[str, ...]) -> str:
+    if not sort:
+        return allowed[0]
+    if sort not in allowed:
+        raise ValidationFailed.on("sort", _("Select a valid choice."))
+    return sort

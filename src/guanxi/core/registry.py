@@ -1,0 +1,21 @@
+"""Extension points where a domain plugs into core without core importing it.
+
+- ``organisation_setup``: functions run inside ``organisation_create``'s transaction, so a new
+  organisation is complete at once (sales adds its default pipeline).
+- ``account_panels``: panels on the customer 360° page, each a function
+  ``(actor, account) -> dict(title, template, context, order)`` (like Odoo's smart buttons).
+- ``account_figures``: key figures in the 360° header, ``(actor, account) -> list[dict]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+organisation_setup: list[Callable[[Any], None]] = []
+account_panels: list[Callable[[Any, Any], dict | None]] = []
+account_figures: list[Callable[[Any, Any], list[dict]]] = []
+
+# object type -> function returning the base queryset of that type, so core can check
+# visibility of records it only knows by (type, id), as on timelines.
+object_querysets: dict[str, Callable[[], Any]] = {}

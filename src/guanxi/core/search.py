@@ -1,0 +1,163 @@
+"""Full-text search for Latin and Chinese text, the same on SQLite and PostgreSQL.
+
+Each searchable table has a ``search_tokens`` column that services fill with ``tokens()``:
+Latin words folded to lower case, and every Chinese character alone and in pairs, so a
+two-character fragment such as 张伟 or 鑫盛 is one indexed token (a trigram index cannot
+match two characters). SQLite indexes the column with FTS5 (kept current by triggers),
+PostgreSQL with a GIN index over ``to_tsvector('simple', search_tokens)``. ``search()`` is the
+one entry point; callers never write MATCH or @@ themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connections, migrations, models
+from django.db.models.expressions import RawSQL
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_RUN = re.compile(f"[{_CJK}]+")
+WORD = re.compile(r"[0-9a-z]+")
+MAX_QUERY_TERMS = 8
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def tokens(*texts: object) -> str:
+    """The space-separated token string stored in ``search_tokens``."""
+    out: dict[str, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        folded = _fold(str(text))
+        for run in CJK_RUN.findall(folded):
+            for i, ch in enumerate(run):
+                out[ch] = None
+                if i + 1 < len(run):
+                    out[run[i : i + 2]] = None
+        for word in WORD.findall(CJK_RUN.sub(" ", folded)):
+            out[word] = None
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    prefix: bool
+
+
+def parse_query(query: str) -> list[Term]:
+    """Terms that must all match: Latin words as prefixes, Chinese as characters or pairs."""
+    terms: dict[Term, None] = {}
+    folded = _fold(query or "")
+    for run in CJK_RUN.findall(folded):
+        if len(run) == 1:
+            terms[Term(run, False)] = None
+        for i in range(len(run) - 1):
+            terms[Term(run[i : i + 2], False)] = None
+    for word in WORD.findall(CJK_RUN.sub(" ", folded)):
+        terms[Term(word, True)] = None
+    return list(terms)[:MAX_QUERY_TERMS]
+
+
+def search(qs: models.QuerySet, query: str) -> models.QuerySet:
+    """Rows of ``qs`` whose tokens match every term of ``query`` (empty if it has none)."""
+    terms = parse_query(query)
+    if not terms:
+        return qs.none()
+    table = qs.model._meta.db_table
+    vendor = connections[qs.db].vendor
+    if vendor == "sqlite":
+        match = " ".join(f'"{t.text}"' + ("*" if t.prefix else "") for t in terms)
+        sql = f'SELECT rowid FROM "{table}_fts" WHERE "{table}_fts" MATCH %s'
+        return qs.filter(pk__in=RawSQL(sql, [match]))
+    tsquery = " & ".join(f"'{t.text}'" + (":*" if t.prefix else "") for t in terms)
+    where = f"to_tsvector('simple', \"{table}\".\"search_tokens\") @@ to_tsquery('simple', %s)"
+    return qs.extra(where=[where], params=[tsquery])  # noqa: S610
+
+
+# --- Schema ---------------------------------------------------------------------------------
+
+
+def _sqlite_triggers(table: str) -> list[str]:
+    fts = f'"{table}_fts"'
+    return [
+        f'CREATE TRIGGER "{table}_fts_ai" AFTER INSERT ON "{table}" BEGIN '
+        f"INSERT INTO {fts}(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
+        f'CREATE TRIGGER "{table}_fts_ad" AFTER DELETE ON "{table}" BEGIN '
+        f"INSERT INTO {fts}({fts}, rowid, search_tokens) "
+        f"VALUES ('delete', old.id, old.search_tokens); END",
+        f'CREATE TRIGGER "{table}_fts_au" AFTER UPDATE OF search_tokens ON "{table}" BEGIN '
+        f"INSERT INTO {fts}({fts}, rowid, search_tokens) "
+        f"VALUES ('delete', old.id, old.search_tokens); "
+        f"INSERT INTO {fts}(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
+    ]
+
+
+def _drop_sqlite_triggers(table: str) -> list[str]:
+    return [f'DROP TRIGGER IF EXISTS "{table}_fts_{s}"' for s in ("ai", "ad", "au")]
+
+
+def index_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "sqlite":
+        return [
+            f'CREATE VIRTUAL TABLE "{table}_fts" USING fts5(search_tokens, '
+            f"content='{table}', content_rowid='id', "
+            f"tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+            *_sqlite_triggers(table),
+        ]
+    if vendor == "postgresql":
+        return [
+            f'CREATE INDEX "{table}_search_idx" ON "{table}" '
+            f"USING gin (to_tsvector('simple', search_tokens))"
+        ]
+    return []
+
+
+def drop_index_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "sqlite":
+        return [*_drop_sqlite_triggers(table), f'DROP TABLE IF EXISTS "{table}_fts"']
+    if vendor == "postgresql":
+        return [f'DROP INDEX IF EXISTS "{table}_search_idx"']
+    return []
+
+
+def search_index_operation(table: str) -> migrations.RunPython:
+    """A migration operation that creates the search index of ``table`` for its database."""
+
+    def forward(apps, schema_editor):
+        for sql in index_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(sql)
+
+    def backward(apps, schema_editor):
+        for sql in drop_index_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(sql)
+
+    return migrations.RunPython(forward, backward)
+
+
+def suspend_index(cursor, vendor: str, tables: Iterable[str]) -> None:
+    """Before a bulk load: stop per-row index upkeep (rebuild afterwards)."""
+    for table in tables:
+        for sql in (
+            _drop_sqlite_triggers(table) if vendor == "sqlite" else drop_index_sql(vendor, table)
+        ):
+            cursor.execute(sql)
+
+
+def rebuild_index(cursor, vendor: str, tables: Iterable[str]) -> None:
+    """After a bulk load: index every row in one pass and restore per-row upkeep."""
+    for table in tables:
+        if vendor == "sqlite":
+            cursor.execute(f'INSERT INTO "{table}_fts"("{table}_fts") VALUES (\'rebuild\')')
+            for sql in _sqlite_triggers(table):
+                cursor.execute(sql)
+        else:
+            for sql in index_sql(vendor, table):
+                cursor.execute(sql)

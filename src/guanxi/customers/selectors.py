@@ -1,0 +1,119 @@
+"""Reads for accounts and contacts, always within the actor's visibility scope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+
+from guanxi.core import access, registry
+from guanxi.core.filters import ID, OWNER, apply_filters, check_sort
+from guanxi.core.pagination import Page, paginate
+from guanxi.core.search import search
+from guanxi.customers.models import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    Contact,
+    Grade,
+    LifecycleStage,
+    Region,
+    Source,
+)
+
+ACCOUNT_SORTS = ("-updated_at", "name", "-created_at")
+ACCOUNT_FILTERS = {
+    "owner": OWNER,
+    "region": Region,
+    "grade": Grade,
+    "lifecycle_stage": LifecycleStage,
+    "status": AccountStatus,
+    "kind": AccountKind,
+    "source": Source,
+    "tag": "tags__id",
+}
+CONTACT_SORTS = ("-updated_at", "name", "-created_at")
+CONTACT_FILTERS = {"owner": OWNER, "account": ID, "tag": "tags__id"}
+
+
+def account_queryset(
+    actor, *, q: str | None = None, filters: Mapping[str, Any] | None = None
+) -> models.QuerySet[Account]:
+    qs = access.scoped(actor, Account.objects.select_related("owner"), "account")
+    qs = apply_filters(qs, actor, filters, ACCOUNT_FILTERS)
+    if q:
+        qs = search(qs, q)
+    return qs
+
+
+def account_list(
+    actor,
+    *,
+    q: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    sort = check_sort(sort, ACCOUNT_SORTS)
+    page = paginate(
+        account_queryset(actor, q=q, filters=filters), sort=sort, cursor=cursor, limit=limit
+    )
+    models.prefetch_related_objects(page.items, "tags")
+    return page
+
+
+def account_get(actor, pk: Any) -> Account:
+    return access.get_visible(actor, Account.objects.select_related("owner"), "account", pk)
+
+
+def contact_queryset(
+    actor, *, q: str | None = None, filters: Mapping[str, Any] | None = None
+) -> models.QuerySet[Contact]:
+    qs = access.scoped(actor, Contact.objects.select_related("owner", "account"), "contact")
+    qs = apply_filters(qs, actor, filters, CONTACT_FILTERS)
+    if q:
+        qs = search(qs, q)
+    return qs
+
+
+def contact_list(
+    actor,
+    *,
+    q: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    sort = check_sort(sort, CONTACT_SORTS)
+    page = paginate(
+        contact_queryset(actor, q=q, filters=filters), sort=sort, cursor=cursor, limit=limit
+    )
+    models.prefetch_related_objects(page.items, "tags")
+    return page
+
+
+def contact_get(actor, pk: Any) -> Contact:
+    return access.get_visible(
+        actor, Contact.objects.select_related("owner", "account"), "contact", pk
+    )
+
+
+def account_contacts(actor, account: Account, limit: int = 50) -> list[Contact]:
+    return list(
+        access.scoped(actor, Contact.objects.select_related("owner"), "contact")
+        .filter(account=account)
+        .order_by("name", "id")[:limit]
+    )
+
+
+def account_overview(actor, account: Account) -> dict[str, Any]:
+    """The 360° page: key figures and panels that each domain contributes."""
+    figures: list[dict] = []
+    for source in registry.account_figures:
+        figures.extend(source(actor, account))
+    panels = [p for p in (panel(actor, account) for panel in registry.account_panels) if p]
+    panels.sort(key=lambda p: p.get("order", 100))
+    return {"figures": figures, "panels": panels}

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SalesConfig(AppConfig):
+    name = "guanxi.sales"
+    label = "sales"
+    verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from guanxi.core import registry
+        from guanxi.sales import panels, services
+        from guanxi.sales.models import Opportunity
+
+        registry.organisation_setup.append(services.pipeline_create_default)
+        registry.object_querysets["opportunity"] = Opportunity.objects.all
+        registry.account_figures.append(panels.account_figures)
+        registry.account_panels.append(panels.deals_panel)

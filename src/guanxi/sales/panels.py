@@ -1,0 +1,31 @@
+"""What sales contributes to the customer 360° page."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core import access
+from guanxi.sales import selectors
+
+
+def account_figures(actor, account) -> list[dict]:
+    if not access.has_right(actor, "opportunity", "read"):
+        return []
+    figures = selectors.account_deal_figures(actor, account)
+    return [
+        {"label": _("Won revenue"), "money": figures["won"], "key": "won"},
+        {"label": _("Open pipeline"), "money": figures["open"], "key": "open"},
+        {"label": _("Open deals"), "value": figures["open_count"], "key": "open_count"},
+    ]
+
+
+def deals_panel(actor, account) -> dict | None:
+    if not access.has_right(actor, "opportunity", "read"):
+        return None
+    return {
+        "key": "deals",
+        "title": _("Deals"),
+        "template": "sales/panels/account_deals.html",
+        "context": selectors.account_deals(actor, account),
+        "order": 20,
+    }
