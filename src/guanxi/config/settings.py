@@ -176,6 +176,7 @@ USE_THOUSAND_SEPARATOR = True
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = GUANXI_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

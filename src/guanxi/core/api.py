@@ -6,8 +6,6 @@ Every error answers ``{"error": {"code", "message", "fields"}}`` with a stable `
 Handlers stay thin: parse, call a selector or service, shape the answer.
 """
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -190,9 +188,16 @@ class Crud:
     extra_kwargs: dict = field(default_factory=dict)
 
 
-class ListPage(Schema):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
+def page_schema(out: type[Schema]) -> type[Schema]:
+    """``{"items": [Out], "next_cursor": str | None}`` for one object type."""
+    return type(
+        f"{out.__name__.removesuffix('Out')}Page",
+        (Schema,),
+        {
+            "__annotations__": {"items": list[out], "next_cursor": str | None},
+            "__doc__": "One page; pass next_cursor as cursor for the next (null: last page).",
+        },
+    )
 
 
 class AssignIn(Input):
@@ -219,7 +224,7 @@ def register_crud(router: Router, crud: Crud) -> None:
     _list.__doc__ = f"List {crud.name} you can see, newest change first; keyset-paginated."
     router.get(
         f"/{crud.name}",
-        response={200: ListPage},
+        response={200: page_schema(Out), 422: ErrorOut},
         tags=[tag],
         summary=f"List {crud.name}",
         operation_id=f"{crud.label}_list",

@@ -134,7 +134,9 @@ def dump_opportunity(o) -> dict:
         "account": {"id": o.account.pk, "name": o.account.name},
         "contact": {"id": o.contact.pk, "name": o.contact.name} if o.contact_id else None,
         "pipeline": o.pipeline_id,
-        "stage": o.stage,
+        "stage": {
+            f: getattr(o.stage, f) for f in ("id", "name", "position", "probability", "kind")
+        },
         "owner": user_ref(o.owner),
     }
 

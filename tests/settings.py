@@ -1,0 +1,14 @@
+"""Settings for the test suite: the real settings, made fast and hermetic."""
+
+import os
+import tempfile
+
+os.environ.setdefault("GUANXI_ENV", "test")
+os.environ.setdefault("GUANXI_HOME", tempfile.mkdtemp(prefix="guanxi-test-"))
+
+from guanxi.config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+HUEY["immediate"] = True  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
