@@ -12,3 +12,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 HUEY["immediate"] = True  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# A file database in WAL mode like production's, so concurrency tests see real locking
+# (the in-memory shared cache refuses concurrent writers instead of waiting).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["GUANXI_HOME"], "test.sqlite3")
+    }
