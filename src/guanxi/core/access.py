@@ -156,9 +156,14 @@ def can_see(actor: User | None, obj: models.Model, obj_type: str) -> bool:
 
 def get_visible(actor: User | None, qs: models.QuerySet[M], obj_type: str, pk) -> M:
     """The record with ``pk`` if the actor may read it; NotFound otherwise (never 403)."""
+    from guanxi.core.filters import parse_id
+
+    pk = parse_id(pk)
+    if pk is None:
+        raise NotFound()
     try:
         return scoped(actor, qs, obj_type).get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except qs.model.DoesNotExist:
         raise NotFound() from None
 
 
@@ -171,13 +176,13 @@ def require_on(actor: User | None, obj: models.Model, obj_type: str, action: str
     require_right(actor, obj_type, action)
 
 
-def can_assign_to(actor: User, owner: User) -> bool:
-    """Whether the actor may hand a record to ``owner`` (someone whose records they see)."""
-    from guanxi.core.models import User as UserModel
-
-    if owner.organisation_id != actor.organisation_id or not owner.is_active:
-        return False
+def assignable(actor: User, users: models.QuerySet) -> models.QuerySet:
+    """Those of ``users`` the actor may hand records to: active people whose records they see."""
+    users = users.filter(organisation_id=actor.organisation_id, is_active=True)
     users_q = _visible_users_q(actor)
-    if users_q is None:
-        return True
-    return UserModel.objects.filter(users_q, pk=owner.pk).exists()
+    return users if users_q is None else users.filter(users_q)
+
+
+def can_assign_to(actor: User, owner: User) -> bool:
+    """Whether the actor may hand a record to ``owner``."""
+    return assignable(actor, type(owner)._default_manager.filter(pk=owner.pk)).exists()

@@ -10,9 +10,24 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
+
 OWNER = "owner"  # "me" or a user id
 ID = "id"  # a related record's id
 BOOL = "bool"
+
+
+def parse_id(value: Any) -> int | None:
+    """A record id from user input, or None if it cannot be one (never raises)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def apply_filters(
@@ -29,13 +44,13 @@ def apply_filters(
         elif kind == OWNER:
             if value == "me":
                 qs = qs.filter(owner_id=actor.pk)
-            elif str(value).isdigit():
-                qs = qs.filter(owner_id=int(value))
+            elif parse_id(value) is not None:
+                qs = qs.filter(owner_id=parse_id(value))
             else:
                 errors[name] = [_("Select a valid choice.")]
         elif kind == ID:
-            if str(value).isdigit():
-                qs = qs.filter(**{f"{name}_id": int(value)})
+            if parse_id(value) is not None:
+                qs = qs.filter(**{f"{name}_id": parse_id(value)})
             else:
                 errors[name] = [_("Select a valid choice.")]
         elif kind == BOOL:
@@ -45,8 +60,8 @@ def apply_filters(
             else:
                 qs = qs.filter(**{name: truth in {"true", "1"}})
         elif isinstance(kind, str):  # a lookup such as "tags__id"
-            if str(value).isdigit():
-                qs = qs.filter(**{kind: int(value)})
+            if parse_id(value) is not None:
+                qs = qs.filter(**{kind: parse_id(value)})
             else:
                 errors[name] = [_("Select a valid choice.")]
         else:

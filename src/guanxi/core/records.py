@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core import access
 from guanxi.core.errors import NotFound, ValidationFailed, VersionConflict
+from guanxi.core.filters import parse_id
 from guanxi.core.normalize import InvalidValue
 
 M = TypeVar("M", bound=models.Model)
@@ -129,11 +130,9 @@ def choose_owner(actor, owner: Any) -> Any:
 
     if owner in (None, ""):
         return actor
-    pk = owner.pk if isinstance(owner, models.Model) else owner
+    pk = owner.pk if isinstance(owner, models.Model) else parse_id(owner)
     candidate = (
-        User.objects.filter(pk=pk, organisation_id=actor.organisation_id).first()
-        if str(pk).isdigit()
-        else None
+        User.objects.filter(pk=pk, organisation_id=actor.organisation_id).first() if pk else None
     )
     if candidate is None or not access.can_assign_to(actor, candidate):
         raise ValidationFailed.on("owner", _("Select a user whose records you can see."))
