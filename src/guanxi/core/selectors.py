@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import models
 
 from guanxi.core import access, registry
-from guanxi.core.models import ApiToken, Event, Role, Team, User
+from guanxi.core.errors import NotFound
+from guanxi.core.filters import parse_id
+from guanxi.core.models import ApiToken, Event, Role, Tag, Team, User
 
 
 def user_list(actor) -> models.QuerySet[User]:
@@ -46,8 +48,13 @@ def timeline(actor, account, *, before: int | None = None, limit: int = 30) -> l
     for obj_type, base in registry.object_querysets.items():
         if obj_type == "account":
             continue
-        ids = access.scoped(actor, base(), obj_type).filter(organisation_id=actor.organisation_id)
-        visible |= models.Q(object_type=obj_type, object_id__in=ids.values("id"))
+        # A correlated EXISTS probes the primary key once per event of this account; an
+        # ``object_id IN (<every record in scope>)`` list made SQLite build the whole list
+        # (all of a rep's contacts and activities) on every page view.
+        scoped = access.scoped(actor, base(), obj_type).filter(
+            organisation_id=actor.organisation_id, pk=models.OuterRef("object_id")
+        )
+        visible |= models.Q(models.Exists(scoped), object_type=obj_type)
     return list(qs.filter(visible).select_related("actor").order_by("-id")[:limit])
 
 
@@ -56,3 +63,57 @@ def audit_log(actor, *, before: int | None = None, limit: int = 50) -> list[Even
     if before:
         qs = qs.filter(id__lt=before)
     return list(qs.order_by("-id")[:limit])
+
+
+# --- Reads for the web interface -------------------------------------------------------------
+
+
+def owner_choices(actor) -> list[User]:
+    """Owners to offer in a drop-down."""
+    return assignable_users(actor)
+
+
+def user_get(actor, pk) -> User:
+    return access.get_visible(actor, User.objects.select_related("role", "team"), "user", pk)
+
+
+def role_get(actor, pk) -> Role:
+    return access.get_visible(actor, Role.objects.all(), "role", pk)
+
+
+def team_get(actor, pk) -> Team:
+    return access.get_visible(actor, Team.objects.all(), "team", pk)
+
+
+def token_get(actor, pk) -> ApiToken:
+    """One of the actor's own active tokens."""
+    token = token_list(actor).filter(pk=parse_id(pk)).first() if parse_id(pk) else None
+    if token is None:
+        raise NotFound()
+    return token
+
+
+def tag_list(actor, *, limit: int = 200) -> list[Tag]:
+    return list(access.scoped(actor, Tag.objects.all(), "tag").order_by("name", "id")[:limit])
+
+
+def users_by_id(actor, ids) -> dict[int, User]:
+    """Users of the actor's organisation by id (to name owners in audit entries)."""
+    wanted = {parse_id(i) for i in ids} - {None}
+    if not wanted:
+        return {}
+    return {
+        u.pk: u for u in User.objects.filter(organisation_id=actor.organisation_id, pk__in=wanted)
+    }
+
+
+def with_included(rows: list, include, base: models.QuerySet) -> list:
+    """``rows`` for a drop-down, plus the record ``include`` (the current value) if missing.
+
+    ``base`` is the scoped queryset ``include`` must come from, so it never widens access.
+    """
+    pk = parse_id(include)
+    if pk is None or any(r.pk == pk for r in rows):
+        return rows
+    extra = base.filter(pk=pk).first()
+    return [extra, *rows] if extra else rows

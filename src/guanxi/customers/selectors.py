@@ -8,9 +8,10 @@ from typing import Any
 from django.db import models
 
 from guanxi.core import access, registry
-from guanxi.core.filters import ID, OWNER, apply_filters, check_sort
+from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
 from guanxi.core.search import search
+from guanxi.core.selectors import with_included
 from guanxi.customers.models import (
     Account,
     AccountKind,
@@ -117,3 +118,33 @@ def account_overview(actor, account: Account) -> dict[str, Any]:
     panels = [p for p in (panel(actor, account) for panel in registry.account_panels) if p]
     panels.sort(key=lambda p: p.get("order", 100))
     return {"figures": figures, "panels": panels}
+
+
+# --- Choices for forms -------------------------------------------------------------------------
+
+
+def account_choices(actor, *, q: str | None = None, include: Any = None, limit: int = 50) -> list:
+    """Accounts to offer in a drop-down: matches of ``q`` (or the latest), plus ``include``."""
+    qs = account_queryset(actor, q=q) if q else account_queryset(actor)
+    rows = list(qs.select_related(None).order_by("-updated_at", "-id").only("id", "name")[:limit])
+    return with_included(rows, include, account_queryset(actor))
+
+
+def contact_choices(
+    actor,
+    *,
+    q: str | None = None,
+    account: Any = None,
+    include: Any = None,
+    limit: int = 50,
+) -> list:
+    """Contacts to offer in a drop-down, those of ``account`` first when one is given."""
+    qs = contact_queryset(actor, q=q) if q else contact_queryset(actor)
+    if parse_id(account) is not None:
+        qs = qs.filter(account_id=parse_id(account))
+    rows = list(
+        qs.select_related(None)
+        .order_by("-updated_at", "-id")
+        .only("id", "name", "account_id")[:limit]
+    )
+    return with_included(rows, include, contact_queryset(actor))

@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import Count, Max, Sum
 
 from guanxi.core import access
-from guanxi.core.filters import ID, OWNER, apply_filters, check_sort
+from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
 from guanxi.core.search import search
+from guanxi.core.selectors import with_included
 from guanxi.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage
 
 OPPORTUNITY_SORTS = ("-updated_at", "name", "-amount", "-created_at")
@@ -84,24 +85,14 @@ def kanban(
     """Columns of the board: each stage with its count, total and most recent cards."""
     stages = stage_list(actor, pipeline)
     base = opportunity_queryset(actor, q=q, filters={"owner": owner}).filter(pipeline=pipeline)
-    totals = {
-        row["stage_id"]: row
-        for row in base.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
-    }
+    totals = kanban_totals(actor, pipeline, q=q, owner=owner)
     columns = []
     for stage in stages:
         cards = list(
             base.filter(stage=stage).order_by("-updated_at", "-id")[:KANBAN_CARDS_PER_STAGE]
         )
-        row = totals.get(stage.pk, {})
-        columns.append(
-            {
-                "stage": stage,
-                "cards": cards,
-                "count": row.get("n", 0),
-                "total": row.get("total") or Decimal("0"),
-            }
-        )
+        row = totals.get(stage.pk, {"count": 0, "total": Decimal("0")})
+        columns.append({"stage": stage, "cards": cards, **row})
     return columns
 
 
@@ -141,3 +132,86 @@ def account_deals(actor, account, limit: int = 20) -> dict[str, list[Opportunity
     )
     closed = list(qs.exclude(status=OpportunityStatus.OPEN).order_by("-closed_at", "-id")[:limit])
     return {"open": open_deals, "closed": closed}
+
+
+# --- Reads for the web interface -------------------------------------------------------------
+
+
+def stage_choices(actor) -> list[tuple[Pipeline, list[Stage]]]:
+    """Every pipeline the actor sees with its stages, in two queries (for drop-downs)."""
+    pipelines = pipeline_list(actor)
+    stages = (
+        access.scoped(actor, Stage.objects.all(), "pipeline")
+        .filter(pipeline__in=[p.pk for p in pipelines])
+        .order_by("position", "id")
+    )
+    by_pipeline: dict[int, list[Stage]] = {p.pk: [] for p in pipelines}
+    for stage in stages:
+        by_pipeline[stage.pipeline_id].append(stage)
+    return [(p, by_pipeline[p.pk]) for p in pipelines]
+
+
+def opportunity_choices(
+    actor, *, account: Any = None, include: Any = None, limit: int = 50
+) -> list[Opportunity]:
+    """Deals to offer in a drop-down (those of ``account`` when given), plus ``include``."""
+    qs = opportunity_queryset(actor).select_related(None)
+    if parse_id(account) is not None:
+        qs = qs.filter(account_id=parse_id(account))
+    rows = list(qs.order_by("-updated_at", "-id").only("id", "name", "account_id")[:limit])
+    return with_included(rows, include, opportunity_queryset(actor))
+
+
+def kanban_totals(
+    actor, pipeline: Pipeline, *, q: str | None = None, owner: str | None = None
+) -> dict[int, dict[str, Any]]:
+    """Count and total amount per stage of a board, as ``kanban`` computes them."""
+    base = opportunity_queryset(actor, q=q, filters={"owner": owner}).filter(pipeline=pipeline)
+    return {
+        row["stage_id"]: {"count": row["n"], "total": row["total"] or Decimal("0")}
+        for row in base.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
+    }
+
+
+def open_pipeline_summary(actor, *, owner=None) -> list[dict[str, Any]]:
+    """Open deals grouped by pipeline, stage and currency: count, total and weighted total.
+
+    ``owner`` narrows it to one user's deals (the home page shows the actor's own).
+    """
+    qs = access.scoped(actor, Opportunity.objects.all(), "opportunity").filter(
+        status=OpportunityStatus.OPEN
+    )
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    rows = (
+        qs.order_by()
+        .values(
+            "pipeline_id",
+            "pipeline__name",
+            "stage_id",
+            "stage__name",
+            "stage__position",
+            "stage__probability",
+            "currency",
+        )
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    out = []
+    for row in rows:
+        total = row["total"] or Decimal("0")
+        out.append(
+            {
+                "pipeline": row["pipeline__name"],
+                "pipeline_id": row["pipeline_id"],
+                "stage": row["stage__name"],
+                "stage_id": row["stage_id"],
+                "position": row["stage__position"],
+                "probability": row["stage__probability"],
+                "currency": row["currency"],
+                "count": row["n"],
+                "total": total,
+                "weighted": (total * row["stage__probability"] / 100).quantize(Decimal("0.01")),
+            }
+        )
+    out.sort(key=lambda r: (r["pipeline_id"], r["position"], r["stage_id"], r["currency"]))
+    return out

@@ -6,7 +6,8 @@ from guanxi.core import access
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"LANGUAGES": settings.LANGUAGES}
+    match = getattr(request, "resolver_match", None)
     return {
         "can": {
             obj: {a: access.has_right(user, obj, a) for a in access.ACTIONS}
@@ -14,4 +15,25 @@ def navigation(request):
         },
         "is_admin": access.is_admin(user),
         "LANGUAGES": settings.LANGUAGES,
+        # Which navigation entry is the current page's ("customers:account_list" → accounts).
+        "nav_current": _section(match),
+        "user_time_zone": user.time_zone or settings.DEFAULT_USER_TIME_ZONE,
     }
+
+
+def _section(match) -> str:
+    if match is None:
+        return ""
+    name = match.url_name or ""
+    namespace = match.namespace or ""
+    if namespace == "customers":
+        return "contacts" if name.startswith("contact") else "accounts"
+    if namespace == "sales":
+        return "board" if name.startswith("board") else "deals"
+    if namespace == "activities":
+        return "activities"
+    if namespace == "web":
+        if name.startswith("settings"):
+            return "settings"
+        return name
+    return ""

@@ -1,0 +1,140 @@
+"""Template helpers shared by every page: money, phones, status badges, form fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import to_locale
+
+from guanxi.core.normalize import format_phone
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "JP¥", "GBP": "£"}
+ZERO_DECIMALS = {"JPY"}
+
+# One meaning per colour, on every page: success = good/closed won, danger = lost/overdue,
+# warning = needs attention, info = in progress, accent = important, muted = inactive.
+TONES: dict[str, dict[str, str]] = {
+    "account_status": {
+        "prospect": "info",
+        "active": "success",
+        "inactive": "muted",
+        "no_intent": "danger",
+    },
+    "lifecycle_stage": {
+        "acquisition": "info",
+        "growth": "success",
+        "maturity": "accent",
+        "decline": "warning",
+        "exit": "muted",
+    },
+    "grade": {"A": "accent", "B": "info", "C": "neutral", "D": "muted"},
+    "deal_status": {"open": "info", "won": "success", "lost": "danger"},
+    "stage_kind": {"open": "info", "won": "success", "lost": "danger"},
+    "done": {"True": "success", "False": "neutral"},
+}
+
+
+@register.filter
+def tone(value: Any, kind: str) -> str:
+    return TONES.get(kind, {}).get(str(value), "neutral")
+
+
+@register.simple_tag
+def money(amount: Any, currency: str = "CNY") -> str:
+    """``¥1,234.50``: the amount grouped and with decimals as the active language writes them."""
+    if amount in (None, ""):
+        return "—"
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    places = 0 if currency in ZERO_DECIMALS else 2
+    text = number_format(value, places, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if symbol is None:
+        return f"{currency} {text}"
+    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+
+
+@register.simple_tag
+def money_map(amounts: dict | None, default_currency: str = "CNY") -> str:
+    """Totals per currency (a figure's ``money``) as ``¥1,200.00 · $300.00``."""
+    if not amounts:
+        return money(Decimal("0"), default_currency)
+    return " · ".join(money(v, c) for c, v in sorted(amounts.items()))
+
+
+@register.filter
+def phone(value: str) -> str:
+    return format_phone(value or "")
+
+
+@register.filter
+def bcp47(language_code: str) -> str:
+    """``zh-hans`` → ``zh-Hans`` for the ``lang`` attribute."""
+    return to_locale(language_code or "en").replace("_", "-")
+
+
+@register.filter
+def overdue(activity) -> bool:
+    due = getattr(activity, "due_at", None)
+    return bool(due and not activity.done and due < timezone.now())
+
+
+@register.filter
+def percent(value: Any) -> str:
+    return _("%(value)s%%") % {"value": value}
+
+
+@register.inclusion_tag("web/components/badge.html")
+def badge(text: Any, tone_name: str = "neutral"):
+    return {"text": text, "tone": tone_name}
+
+
+@register.inclusion_tag("web/components/field.html")
+def field(bound_field, hint: str = "", wide: bool = False):
+    """A labelled input with its help text and errors, linked for screen readers."""
+    widget_attrs = bound_field.field.widget.attrs
+    described = []
+    if bound_field.help_text or hint:
+        described.append(f"{bound_field.auto_id}-help")
+    if bound_field.errors:
+        described.append(f"{bound_field.auto_id}-errors")
+        widget_attrs["aria-invalid"] = "true"
+    else:
+        widget_attrs.pop("aria-invalid", None)
+    if described:
+        widget_attrs["aria-describedby"] = " ".join(described)
+    else:
+        widget_attrs.pop("aria-describedby", None)
+    return {
+        "field": bound_field,
+        "hint": hint or bound_field.help_text,
+        "wide": wide,
+        "is_checkbox": bound_field.widget_type == "checkbox",
+    }
+
+
+@register.inclusion_tag("web/components/filter.html")
+def filter_select(name: str, label: Any, options, value: Any = "", all_label: Any = None):
+    """A labelled drop-down in a list's filter bar; ``options`` are pairs or records."""
+    pairs = []
+    for option in options or ():
+        if isinstance(option, list | tuple):
+            pairs.append((str(option[0]), option[1]))
+        else:
+            pairs.append((str(option.pk), str(option)))
+    return {
+        "name": name,
+        "label": label,
+        "options": pairs,
+        "value": "" if value is None else str(value),
+        "all_label": all_label or _("All"),
+    }

@@ -1,0 +1,172 @@
+"""Events as sentences people read on a timeline or in the audit log.
+
+Each verb has one translatable sentence with named placeholders, so translators can order
+the words as their language needs; names come from the event and are escaped by
+``format_html``. Field changes are listed under the sentence with the fields' own labels.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core import registry
+from guanxi.core.selectors import users_by_id
+from guanxi.web.templatetags.guanxi import money
+
+SENTENCES = {
+    "account.created": gettext_lazy("{actor} created the account {object}"),
+    "account.updated": gettext_lazy("{actor} updated the account {object}"),
+    "account.assigned": gettext_lazy("{actor} handed the account {object} to {owner}"),
+    "account.deleted": gettext_lazy("{actor} deleted the account {object}"),
+    "contact.created": gettext_lazy("{actor} added the contact {object}"),
+    "contact.updated": gettext_lazy("{actor} updated the contact {object}"),
+    "contact.assigned": gettext_lazy("{actor} handed the contact {object} to {owner}"),
+    "contact.deleted": gettext_lazy("{actor} deleted the contact {object}"),
+    "opportunity.created": gettext_lazy("{actor} created the deal {object} worth {amount}"),
+    "opportunity.updated": gettext_lazy("{actor} updated the deal {object}"),
+    "opportunity.stage_changed": gettext_lazy(
+        "{actor} moved the deal {object} from {old_stage} to {new_stage}"
+    ),
+    "opportunity.won": gettext_lazy("{actor} won the deal {object} worth {amount}"),
+    "opportunity.lost": gettext_lazy("{actor} lost the deal {object}"),
+    "opportunity.assigned": gettext_lazy("{actor} handed the deal {object} to {owner}"),
+    "opportunity.deleted": gettext_lazy("{actor} deleted the deal {object}"),
+    "activity.created": gettext_lazy("{actor} added the {kind} {object}"),
+    "activity.updated": gettext_lazy("{actor} updated the {kind} {object}"),
+    "activity.completed": gettext_lazy("{actor} completed the {kind} {object}"),
+    "activity.assigned": gettext_lazy("{actor} handed the activity {object} to {owner}"),
+    "activity.deleted": gettext_lazy("{actor} deleted the activity {object}"),
+    "user.created": gettext_lazy("{actor} added the user {object}"),
+    "team.created": gettext_lazy("{actor} created the team {object}"),
+    "permission.user_changed": gettext_lazy("{actor} changed the role or team of {object}"),
+    "permission.role_changed": gettext_lazy("{actor} changed the rights of the role {object}"),
+    "token.created": gettext_lazy("{actor} created the API token {object}"),
+    "token.revoked": gettext_lazy("{actor} revoked the API token {object}"),
+}
+FALLBACK = gettext_lazy("{actor}: {verb} {object}")
+
+DETAIL_URLS = {
+    "account": "customers:account_detail",
+    "contact": "customers:contact_detail",
+    "opportunity": "sales:deal_detail",
+    "activity": "activities:activity_detail",
+}
+# Stage changes are told by the sentence; these are bookkeeping, not news.
+HIDDEN_CHANGES = {"stage", "status", "version", "search_tokens"}
+
+
+def _model(object_type: str):
+    base = registry.object_querysets.get(object_type)
+    return base().model if base else None
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:
+        return None
+
+
+def _display(value: Any, field, users: dict) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):  # a role's rights: {"account": ["read", …]}
+        return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in value.items()) or "—"
+    if field is not None and field.name == "owner":
+        user = users.get(value)
+        return user.display_name if user else f"#{value}"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
+        parsed = parse_datetime(value)
+        if isinstance(parsed, datetime):
+            return date_format(localtime(parsed), "SHORT_DATETIME_FORMAT")
+    if field is not None and field.is_relation:
+        return f"#{value}"
+    return str(value)
+
+
+def _user_ids(events) -> set:
+    ids = set()
+    for event in events:
+        owner = (event.changes or {}).get("owner")
+        if isinstance(owner, list):
+            ids.update(v for v in owner if v is not None)
+    return ids
+
+
+def describe(actor, events) -> list[dict[str, Any]]:
+    """Each event as {event, sentence, changes, url}; one query for the owners named."""
+    users = users_by_id(actor, _user_ids(events))
+    out = []
+    for event in events:
+        data = event.data or {}
+        changes = event.changes or {}
+        model = _model(event.object_type)
+        name = event.object_repr or data.get("name") or data.get("subject") or "—"
+        url = None
+        if event.object_id and not event.verb.endswith(".deleted"):
+            try:
+                url = reverse(DETAIL_URLS[event.object_type], args=[event.object_id])
+            except (KeyError, NoReverseMatch):
+                url = None
+        obj = format_html('<a href="{}">{}</a>', url, name) if url else format_html("{}", name)
+        stage = changes.get("stage") or [None, None]
+        owner = changes.get("owner") or [None, None]
+        kind_field = _field(model, "kind") if event.object_type == "activity" else None
+        values = {
+            "actor": event.actor.display_name if event.actor else _("System"),
+            "object": obj,
+            "verb": event.verb,
+            "owner": _display(owner[1], _field(model, "owner"), users),
+            "old_stage": stage[0] or "—",
+            "new_stage": stage[1] or "—",
+            "amount": money(data.get("amount"), data.get("currency") or "CNY")
+            if data.get("amount") is not None
+            else "—",
+            "kind": _display(data.get("kind"), kind_field, users).lower()
+            if data.get("kind")
+            else _("activity"),
+        }
+        template = str(SENTENCES.get(event.verb, FALLBACK))
+        sentence = format_html(template, **values)
+        shown = []
+        if not event.verb.endswith((".assigned", ".stage_changed", ".won", ".lost", ".completed")):
+            for key, pair in changes.items():
+                if key in HIDDEN_CHANGES or not isinstance(pair, list) or len(pair) != 2:
+                    continue
+                field = _field(model, key)
+                label = capfirst(field.verbose_name) if field is not None else key
+                shown.append(
+                    {
+                        "label": label,
+                        "old": _display(pair[0], field, users),
+                        "new": _display(pair[1], field, users),
+                    }
+                )
+        if event.verb == "opportunity.lost" and "lost_reason" in changes:
+            shown.append(
+                {
+                    "label": capfirst(_field(model, "lost_reason").verbose_name),
+                    "old": None,
+                    "new": _display(changes["lost_reason"][1], None, users),
+                }
+            )
+        out.append({"event": event, "sentence": sentence, "changes": shown, "url": url})
+    return out
