@@ -1,6 +1,7 @@
 """The interface in a real browser (Debian's Chromium driven by Playwright).
 
-Run with ``pytest -m browser``; skipped when Chromium is not installed.
+Run with ``pytest -m browser``; skipped when Chromium is not installed, unless
+GUANXI_REQUIRE_BROWSER=1 (as in CI), where a missing browser fails the run.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("GUANXI_SCREENSHOTS", "/tmp"))
 
+HAVE_CHROMIUM = Path(CHROMIUM).exists() and bool(shutil.which(CHROMIUM))
+if not HAVE_CHROMIUM and os.environ.get("GUANXI_REQUIRE_BROWSER") == "1":
+    raise RuntimeError(f"GUANXI_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() and shutil.which(CHROMIUM)),
-        reason="Chromium is not installed (apt-get install chromium)",
+        not HAVE_CHROMIUM, reason="Chromium is not installed (apt-get install chromium)"
     ),
 ]
 
