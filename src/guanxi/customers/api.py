@@ -91,35 +91,19 @@ class AccountOut(Schema):
     version: int
 
 
+_META = ("created_at", "updated_at", "version")
+_ACCOUNT_OUT = ("id", *(f for f in services.ACCOUNT_FIELDS if f != "tags"), *_META)
+_CONTACT_OUT = (
+    "id",
+    *(f for f in services.CONTACT_FIELDS if f not in {"account", "tags"}),
+    "consent_at",
+    *_META,
+)
+
+
 def dump_account(a) -> dict:
     return {
-        **{
-            f: getattr(a, f)
-            for f in (
-                "id",
-                "name",
-                "kind",
-                "industry",
-                "region",
-                "source",
-                "grade",
-                "lifecycle_stage",
-                "status",
-                "phone",
-                "email",
-                "website",
-                "country",
-                "province",
-                "city",
-                "address",
-                "postal_code",
-                "shipping_address",
-                "description",
-                "created_at",
-                "updated_at",
-                "version",
-            )
-        },
+        **{f: getattr(a, f) for f in _ACCOUNT_OUT},
         "tags": sorted(t.name for t in a.tags.all()),
         "owner": user_ref(a.owner),
     }
@@ -181,28 +165,7 @@ class ContactOut(Schema):
 
 def dump_contact(c) -> dict:
     return {
-        **{
-            f: getattr(c, f)
-            for f in (
-                "id",
-                "name",
-                "gender",
-                "title",
-                "department",
-                "birthday",
-                "mobile",
-                "phone",
-                "email",
-                "wechat_id",
-                "address",
-                "marketing_consent",
-                "consent_at",
-                "notes",
-                "created_at",
-                "updated_at",
-                "version",
-            )
-        },
+        **{f: getattr(c, f) for f in _CONTACT_OUT},
         "account": {"id": c.account.pk, "name": c.account.name} if c.account_id else None,
         "tags": sorted(t.name for t in c.tags.all()),
         "owner": user_ref(c.owner),

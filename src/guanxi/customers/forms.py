@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from guanxi.core.selectors import owner_choices
 from guanxi.customers.models import Account, Contact
 from guanxi.customers.selectors import account_choices
+from guanxi.customers.services import ACCOUNT_FIELDS, CONTACT_FIELDS
 from guanxi.web.forms import (
     RecordField,
     RecordForm,
@@ -19,40 +20,10 @@ from guanxi.web.forms import (
     record_choices,
 )
 
-ACCOUNT_FORM_FIELDS = (
-    "name",
-    "kind",
-    "industry",
-    "region",
-    "source",
-    "grade",
-    "lifecycle_stage",
-    "status",
-    "phone",
-    "email",
-    "website",
-    "country",
-    "province",
-    "city",
-    "address",
-    "postal_code",
-    "shipping_address",
-    "description",
-)
-CONTACT_FORM_FIELDS = (
-    "name",
-    "gender",
-    "title",
-    "department",
-    "birthday",
-    "mobile",
-    "phone",
-    "email",
-    "wechat_id",
-    "address",
-    "marketing_consent",
-    "notes",
-)
+# The model fields a form edits: what the service accepts, less the relations and tags
+# that get their own pickers.
+ACCOUNT_FORM_FIELDS = tuple(f for f in ACCOUNT_FIELDS if f != "tags")
+CONTACT_FORM_FIELDS = tuple(f for f in CONTACT_FIELDS if f not in {"account", "tags"})
 
 
 def _formfield(model_field, **kwargs):
