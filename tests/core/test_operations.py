@@ -105,3 +105,18 @@ def test_createuser_refuses_weak_password(db):
     from guanxi.core.models import Organisation
 
     assert not Organisation.objects.filter(name="Weak Co").exists()
+
+
+def test_money_and_dates_in_chinese_formats():
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import formats, translation
+
+    from guanxi.web.templatetags.guanxi import money
+
+    with translation.override("zh-hans"):
+        assert money(Decimal("1234567.5"), "CNY") == "¥1,234,567.50"
+        assert formats.date_format(date(2026, 11, 22)) == "2026年11月22日"
+    with translation.override("en"):
+        assert money(Decimal("-1234.5"), "USD") == "-$1,234.50"

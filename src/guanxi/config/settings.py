@@ -172,6 +172,7 @@ USE_TZ = True
 TIME_ZONE = "UTC"  # storage; each user sees their own zone
 DEFAULT_USER_TIME_ZONE = env("GUANXI_TIME_ZONE", "Asia/Shanghai")
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["guanxi.formats"]
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "/static/"
