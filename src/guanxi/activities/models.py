@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import OwnedModel
 from guanxi.customers.models import Account, Contact
@@ -14,7 +15,7 @@ class ActivityKind(models.TextChoices):
     CALL = "call", _("Call")
     MEETING = "meeting", _("Meeting")
     VISIT = "visit", _("Visit")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("activity type", "Email")  # an email sent, not an address
     NOTE = "note", _("Note")
     TASK = "task", _("Task")
 

@@ -52,13 +52,13 @@ _CRU = ["create", "read", "update"]
 # The roles every new organisation starts with. Admins can change their rights later.
 DEFAULT_ROLES: dict[str, dict] = {
     "admin": {
-        "name": "Administrator",
+        "name": _("Administrator"),
         "scope": Scope.ORGANISATION,
         "is_admin": True,
         "permissions": {obj: _ALL for obj in OBJECTS},
     },
     "sales_manager": {
-        "name": "Sales manager",
+        "name": _("Sales manager"),
         "scope": Scope.TEAM,
         "is_admin": False,
         "permissions": {
@@ -74,7 +74,7 @@ DEFAULT_ROLES: dict[str, dict] = {
         },
     },
     "sales_rep": {
-        "name": "Sales rep",
+        "name": _("Sales rep"),
         "scope": Scope.OWN,
         "is_admin": False,
         "permissions": {

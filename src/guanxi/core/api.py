@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -33,6 +35,11 @@ class BearerAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            # Session users get their language from middleware; token users get it here,
+            # unless the client asked for one with Accept-Language.
+            if user.language and "HTTP_ACCEPT_LANGUAGE" not in request.META:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = translation.get_language()
         return user
 
 
@@ -160,7 +167,7 @@ def expected_version(request: HttpRequest, body_version: int | None, current: in
 class PreconditionFailed(DomainError):
     code = "precondition_failed"
     status = 412
-    default_message = "The record changed since the version named in If-Match."
+    default_message = gettext_lazy("The record changed since the version named in If-Match.")
 
 
 def page_body(page: Page, dump: Callable[[Any], dict]) -> dict:

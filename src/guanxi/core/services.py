@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -43,10 +43,12 @@ def organisation_create(
     validate(org)
     org.save()
     for code, spec in access.DEFAULT_ROLES.items():
+        with translation.override(org.language):  # named in the organisation's language
+            role_name = str(spec["name"])
         Role.objects.create(
             organisation=org,
             code=code,
-            name=spec["name"],
+            name=role_name,
             scope=spec["scope"],
             is_admin=spec["is_admin"],
             permissions={k: list(v) for k, v in spec["permissions"].items()},

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed, VersionConflict
@@ -22,10 +22,10 @@ from guanxi.web.ui import apply_errors, error_messages, is_htmx
 
 PAGE_SIZE = 50
 SORT_LABELS = {
-    "-updated_at": _lazy("Recently updated"),
-    "-created_at": _lazy("Newest first"),
-    "name": _lazy("Name"),
-    "-amount": _lazy("Largest amount"),
+    "-updated_at": gettext_lazy("Recently updated"),
+    "-created_at": gettext_lazy("Newest first"),
+    "name": gettext_lazy("Name"),
+    "-amount": gettext_lazy("Largest amount"),
 }
 
 

@@ -19,7 +19,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanxi.core import registry
+from guanxi.core import access, registry
 from guanxi.core.selectors import users_by_id
 from guanxi.web.templatetags.guanxi import money
 
@@ -87,7 +87,14 @@ def _display(value: Any, field, users: dict) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, dict):  # a role's rights: {"account": ["read", …]}
-        return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in value.items()) or "—"
+        return (
+            "; ".join(
+                f"{access.OBJECT_LABELS.get(k, k)}: "
+                + ", ".join(str(access.ACTION_LABELS.get(a, a)) for a in v)
+                for k, v in value.items()
+            )
+            or "—"
+        )
     if field is not None and field.name == "owner":
         user = users.get(value)
         return user.display_name if user else f"#{value}"
