@@ -144,3 +144,20 @@ def test_pages_carry_a_strict_csp(world, client_for):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_large_ids_render_as_plain_digits(client_for, world):
+    """Ids are never grouped like amounts ("123,456" would break links and drag and drop)."""
+    from guanxi.customers.models import Account
+    from guanxi.sales.models import Opportunity
+
+    admin = world.users["admin"]
+    deal = world.records["admin"].opportunity
+    Opportunity.objects.filter(pk=deal.pk).update(id=1234567)
+    client = client_for(admin)
+    board = client.get("/deals/board/").content.decode()
+    assert 'data-id="1234567"' in board
+    assert "1,234,567" not in board
+    account = Account.objects.filter(owner=admin).first()
+    page = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert "/deals/1234567/" in page

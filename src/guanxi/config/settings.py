@@ -171,7 +171,9 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; each user sees their own zone
 DEFAULT_USER_TIME_ZONE = env("GUANXI_TIME_ZONE", "Asia/Shanghai")
-USE_THOUSAND_SEPARATOR = True
+# Off: with it, every {{ number }} is grouped, ids included ("1,293" in a link or a
+# data attribute). Amounts and counts are grouped explicitly where people read them.
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["guanxi.formats"]
 
 # --- Static files -------------------------------------------------------------------------------
