@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -50,6 +51,7 @@ def phone_search_forms(e164: str) -> list[str]:
     return [e164.lstrip("+"), str(number.national_number)]
 
 
+@functools.lru_cache(maxsize=4096)  # lists show the same numbers page after page
 def format_phone(e164: str) -> str:
     if not e164:
         return ""
