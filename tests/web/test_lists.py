@@ -148,3 +148,17 @@ def test_global_search_finds_two_chinese_characters(world, client_for):
     assert "杭州鑫盛食品有限公司" in response.content.decode()
     other = client_for(world.users["rep_b"]).get(reverse("web:search"), {"q": "鑫盛"})
     assert "杭州鑫盛食品有限公司" not in other.content.decode()
+
+
+def test_account_rows_escape_what_users_typed(client_for, world):
+    from guanxi.customers.services import account_create
+
+    admin = world.users["admin"]
+    account_create(
+        actor=admin,
+        data={"name": "<script>alert(1)</script>", "city": '"><img src=x>', "tags": ["<b>x</b>"]},
+    )
+    html = client_for(admin).get("/accounts/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html

@@ -122,7 +122,12 @@ class Opportunity(OwnedModel):
                 fields=["organisation", "stage", "updated_at", "id"], name="opp_stage_idx"
             ),
             models.Index(fields=["organisation", "account", "status"], name="opp_account_idx"),
-            models.Index(fields=["organisation", "owner", "status"], name="opp_owner_status_idx"),
+            # Covers a user's open pipeline by stage and currency (home page) without
+            # reading the table.
+            models.Index(
+                fields=["organisation", "owner", "status", "stage", "currency", "amount"],
+                name="opp_owner_status_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -183,34 +183,33 @@ def open_pipeline_summary(actor, *, owner=None) -> list[dict[str, Any]]:
     )
     if owner is not None:
         qs = qs.filter(owner=owner)
-    rows = (
-        qs.order_by()
-        .values(
-            "pipeline_id",
-            "pipeline__name",
-            "stage_id",
-            "stage__name",
-            "stage__position",
-            "stage__probability",
-            "currency",
+    # Group by the deal's own columns only, so the (organisation, owner, status, stage,
+    # currency, amount) index answers it without reading the table; stage and pipeline
+    # names come from the few stage rows.
+    rows = qs.order_by().values("stage_id", "currency").annotate(n=Count("*"), total=Sum("amount"))
+    rows = list(rows)
+    stages = {
+        st.pk: st
+        for st in Stage.objects.filter(pk__in={r["stage_id"] for r in rows}).select_related(
+            "pipeline"
         )
-        .annotate(n=Count("id"), total=Sum("amount"))
-    )
+    }
     out = []
     for row in rows:
+        stage = stages[row["stage_id"]]
         total = row["total"] or Decimal("0")
         out.append(
             {
-                "pipeline": row["pipeline__name"],
-                "pipeline_id": row["pipeline_id"],
-                "stage": row["stage__name"],
-                "stage_id": row["stage_id"],
-                "position": row["stage__position"],
-                "probability": row["stage__probability"],
+                "pipeline": stage.pipeline.name,
+                "pipeline_id": stage.pipeline_id,
+                "stage": stage.name,
+                "stage_id": stage.pk,
+                "position": stage.position,
+                "probability": stage.probability,
                 "currency": row["currency"],
                 "count": row["n"],
                 "total": total,
-                "weighted": (total * row["stage__probability"] / 100).quantize(Decimal("0.01")),
+                "weighted": (total * stage.probability / 100).quantize(Decimal("0.01")),
             }
         )
     out.sort(key=lambda r: (r["pipeline_id"], r["position"], r["stage_id"], r["currency"]))

