@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from guanxi.core import access, selectors, services
 from guanxi.core.api import ErrorOut, Input
 from guanxi.core.errors import NotFound, ValidationFailed
-from guanxi.core.models import Role, Team, User
+from guanxi.core.models import User
 
 router = Router()
 
@@ -107,17 +107,11 @@ class UserRoleIn(Input):
 )
 def user_update(request, id: int, payload: UserRoleIn):
     access.require_admin(request.user)
-    user = access.get_visible(request.user, User.objects.all(), "user", id)
-    role = Role.objects.filter(
-        organisation_id=request.user.organisation_id, code=payload.role
-    ).first()
+    user = selectors.user_get(request.user, id)
+    role = selectors.role_list(request.user).filter(code=payload.role).first()
     if role is None:
         raise ValidationFailed.on("role", _("Unknown role."))
-    team = (
-        access.get_visible(request.user, Team.objects.all(), "team", payload.team)
-        if payload.team
-        else None
-    )
+    team = selectors.team_get(request.user, payload.team) if payload.team else None
     services.user_change_role(actor=request.user, user=user, role=role, team=team)
     user.refresh_from_db()
     return _dump_user(user)
@@ -171,7 +165,7 @@ class RoleIn(Input):
 )
 def role_update(request, id: int, payload: RoleIn):
     access.require_admin(request.user)
-    role = access.get_visible(request.user, Role.objects.all(), "role", id)
+    role = selectors.role_get(request.user, id)
     return services.role_update(
         actor=request.user, role=role, permissions=payload.permissions, scope=payload.scope
     )
