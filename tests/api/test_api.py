@@ -298,3 +298,23 @@ def test_me_and_preferences(client):
     assert status == 200 and me["language"] == "zh-hans"
     status, body, _ = client.patch("/me", {"time_zone": "Mars/Olympus"})
     assert status == 422 and "time_zone" in body["error"]["fields"]
+
+
+@pytest.mark.parametrize("endpoint", ["accounts", "contacts", "opportunities", "activities"])
+def test_list_queries_do_not_grow_with_rows(client, admin, endpoint, django_assert_max_num_queries):
+    from guanxi.activities.services import activity_create
+    from guanxi.customers.services import account_create, contact_create
+    from guanxi.sales.services import opportunity_create
+
+    for i in range(12):
+        account = account_create(actor=admin, data={"name": f"Shop {i}", "tags": ["t"]})
+        contact = contact_create(actor=admin, data={"name": f"C {i}", "account": account})
+        deal = opportunity_create(
+            actor=admin, data={"name": f"D {i}", "account": account, "contact": contact}
+        )
+        activity_create(
+            actor=admin, data={"subject": f"A {i}", "contact": contact, "opportunity": deal}
+        )
+    with django_assert_max_num_queries(8):
+        status, body, _ = client.get(f"/{endpoint}", limit=50)
+    assert status == 200 and len(body["items"]) >= 12

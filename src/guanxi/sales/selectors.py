@@ -47,7 +47,9 @@ def opportunity_queryset(
     actor, *, q: str | None = None, filters: Mapping[str, Any] | None = None
 ) -> models.QuerySet[Opportunity]:
     qs = access.scoped(
-        actor, Opportunity.objects.select_related("owner", "account", "stage"), "opportunity"
+        actor,
+        Opportunity.objects.select_related("owner", "account", "contact", "stage"),
+        "opportunity",
     )
     qs = apply_filters(qs, actor, filters, OPPORTUNITY_FILTERS)
     if q:
