@@ -20,7 +20,7 @@ def _label(name: str):
 
 
 class ActivityForm(RecordForm):
-    service_fields = (*ACTIVITY_FORM_FIELDS, "account", "contact", "opportunity")
+    service_fields = (*ACTIVITY_FORM_FIELDS, "account", "contact", "opportunity", "lead")
 
     def setup(self) -> None:
         actor = self.actor
@@ -37,6 +37,8 @@ class ActivityForm(RecordForm):
         self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         if self.instance is None:
             self.fields["owner"] = owner_field(actor, owner_choices(actor))
+        if not self["lead"].value():
+            self.fields.pop("lead")
 
 
 ActivityForm.base_fields = {
@@ -48,5 +50,6 @@ ActivityForm.base_fields = {
     "account": RecordField(label=_label("account")),
     "contact": RecordField(label=_label("contact")),
     "opportunity": RecordField(label=_label("opportunity")),
+    "lead": RecordField(label=_label("lead"), widget=forms.HiddenInput),
     **ActivityForm.base_fields,
 }

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import OwnedModel
 from guanxi.customers.models import Account, Contact
+from guanxi.leads.models import Lead
 from guanxi.sales.models import Opportunity
 
 
@@ -53,6 +54,14 @@ class Activity(OwnedModel):
         related_name="+",
         verbose_name=_("deal"),
     )
+    lead = models.ForeignKey(
+        Lead,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+        verbose_name=_("lead"),
+    )
 
     class Meta:
         verbose_name = _("activity")
@@ -68,6 +77,7 @@ class Activity(OwnedModel):
             models.Index(
                 fields=["organisation", "account", "done", "due_at"], name="act_account_idx"
             ),
+            models.Index(fields=["organisation", "lead", "due_at"], name="act_lead_idx"),
         ]
 
     def __str__(self) -> str:

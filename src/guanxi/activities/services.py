@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.activities.models import Activity
 from guanxi.core import access, events
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import clean_text
 from guanxi.core.records import (
     apply,
@@ -25,7 +25,17 @@ from guanxi.core.records import (
 from guanxi.customers.models import Account, Contact
 from guanxi.sales.models import Opportunity
 
-ACTIVITY_FIELDS = ("kind", "subject", "body", "due_at", "done", "account", "contact", "opportunity")
+ACTIVITY_FIELDS = (
+    "kind",
+    "subject",
+    "body",
+    "due_at",
+    "done",
+    "account",
+    "contact",
+    "opportunity",
+    "lead",
+)
 
 
 def _prepare(actor, data: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +46,28 @@ def _prepare(actor, data: dict[str, Any]) -> dict[str, Any]:
     for name, model in (("account", Account), ("contact", Contact), ("opportunity", Opportunity)):
         if name in data:
             data[name] = resolve(actor, model.objects.all(), name, data[name], name)
+    if "lead" in data:
+        data["lead"] = _resolve_lead(actor, data["lead"])
     return data
+
+
+def _resolve_lead(actor, value):
+    from guanxi.leads.selectors import lead_get
+
+    if value in (None, ""):
+        return None
+    try:
+        return lead_get(actor, value.pk if hasattr(value, "pk") else value)
+    except NotFound:
+        raise ValidationFailed.on("lead", _("Select a record you can see.")) from None
+
+
+def _touch_lead(actor, activity: Activity) -> None:
+    """Logging a call or visit on a lead counts as following it up."""
+    if activity.lead_id is not None:
+        from guanxi.leads.services import lead_touch
+
+        lead_touch(actor=actor, lead=activity.lead)
 
 
 def _link(activity: Activity) -> None:
@@ -79,6 +110,7 @@ def activity_create(*, actor, data: dict[str, Any], owner: Any = None) -> Activi
     stamp(activity, actor, creating=True)
     validate(activity)
     activity.save()
+    _touch_lead(actor, activity)
     events.record(
         actor,
         "activity.created",

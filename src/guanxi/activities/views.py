@@ -59,7 +59,9 @@ def activity_detail(request, pk: int):
 def activity_create(request):
     actor = request.user
     access.require_right(actor, "activity", "create")
-    initial = {k: request.GET.get(k, "") for k in ("account", "contact", "opportunity", "kind")}
+    initial = {
+        k: request.GET.get(k, "") for k in ("account", "contact", "opportunity", "kind", "lead")
+    }
     form = ActivityForm(request.POST or None, actor=actor, initial=initial)
     response = crud.save(
         request,

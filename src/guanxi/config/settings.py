@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.customers",
     "guanxi.sales",
+    "guanxi.leads",
     "guanxi.activities",
     "guanxi.web",
 ]
@@ -227,6 +228,29 @@ else:
             "LOCATION": str(GUANXI_HOME / "cache"),
         }
     }
+
+# --- Email: notifications go out through this SMTP server when one is configured -------------
+# GUANXI_SMTP_URL=smtp://user:password@smtp.example.com:587?tls (or ?ssl); empty: no email.
+SMTP_URL = env("GUANXI_SMTP_URL")
+DEFAULT_FROM_EMAIL = env("GUANXI_EMAIL_FROM", "guanxi <noreply@localhost>")
+EMAIL_NOTIFICATIONS = bool(SMTP_URL)
+if SMTP_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _smtp = urlsplit(SMTP_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or (465 if "ssl" in _smtp.query else 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_TLS = "tls" in _smtp.query.split("&")
+    EMAIL_USE_SSL = "ssl" in _smtp.query.split("&")
+    EMAIL_TIMEOUT = 20
+PUBLIC_URL = env("GUANXI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Web forms: submissions allowed per form and client address ("count/seconds"), body cap.
+LEAD_FORM_RATE = env("GUANXI_LEAD_FORM_RATE", "10/600")
+LEAD_FORM_MAX_BYTES = int(env("GUANXI_LEAD_FORM_MAX_BYTES", "20480"))
 
 # --- Background jobs ----------------------------------------------------------------------------
 HUEY = {

@@ -8,5 +8,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("f/", include("guanxi.leads.public")),
     path("", include("guanxi.web.urls")),
 ]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 ACTIONS = ("create", "read", "update", "delete", "export")
 
 # Object types and whether their rows have an owner that the visibility scope applies to.
-OWNED_OBJECTS = ("account", "contact", "opportunity", "activity")
+OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead")
 SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event")
 OBJECTS = OWNED_OBJECTS + SHARED_OBJECTS
 
@@ -31,6 +31,7 @@ OBJECT_LABELS = {
     "contact": _("Contacts"),
     "opportunity": _("Deals"),
     "activity": _("Activities"),
+    "lead": _("Leads"),
     "pipeline": _("Pipelines"),
     "tag": _("Tags"),
     "user": _("Users"),
@@ -66,6 +67,7 @@ DEFAULT_ROLES: dict[str, dict] = {
             "contact": _ALL,
             "opportunity": _ALL,
             "activity": _ALL,
+            "lead": _ALL,
             "pipeline": ["read"],
             "tag": _CRU,
             "user": ["read"],
@@ -82,6 +84,7 @@ DEFAULT_ROLES: dict[str, dict] = {
             "contact": _CRU,
             "opportunity": _CRU,
             "activity": ["create", "read", "update", "delete"],
+            "lead": _CRU,
             "pipeline": ["read"],
             "tag": ["create", "read"],
             "user": ["read"],

@@ -207,3 +207,23 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.object_type}:{self.object_id}"
+
+
+class Notification(models.Model):
+    """A message for one user in the app ("a lead was assigned to you"), read or not."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    verb = models.CharField(max_length=64)
+    text = models.CharField(_("message"), max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-id"], name="notification_user_idx")]
+
+    def __str__(self) -> str:
+        return self.text

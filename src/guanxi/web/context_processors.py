@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from guanxi.core import access
+from guanxi.core.notifications import unread_count
 
 
 def navigation(request):
@@ -14,6 +15,7 @@ def navigation(request):
             for obj in access.OBJECTS
         },
         "is_admin": access.is_admin(user),
+        "unread_notifications": unread_count(user) if user.organisation_id else 0,
         "LANGUAGES": settings.LANGUAGES,
         # Which navigation entry is the current page's ("customers:account_list" → accounts).
         "nav_current": _section(match),
@@ -32,6 +34,10 @@ def _section(match) -> str:
         return "board" if name.startswith("board") else "deals"
     if namespace == "activities":
         return "activities"
+    if namespace == "leads":
+        if name.startswith(("settings", "form", "pool_", "rule", "scoring")):
+            return "settings"
+        return "leads"
     if namespace == "web":
         if name.startswith("settings"):
             return "settings"

@@ -26,6 +26,7 @@ SORT_LABELS = {
     "-created_at": gettext_lazy("Newest first"),
     "name": gettext_lazy("Name"),
     "-amount": gettext_lazy("Largest amount"),
+    "-score": gettext_lazy("Highest score"),
 }
 
 

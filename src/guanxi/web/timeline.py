@@ -46,6 +46,18 @@ SENTENCES = {
     "activity.completed": gettext_lazy("{actor} completed the {kind} {object}"),
     "activity.assigned": gettext_lazy("{actor} handed the activity {object} to {owner}"),
     "activity.deleted": gettext_lazy("{actor} deleted the activity {object}"),
+    "lead.created": gettext_lazy("{actor} added the lead {object}"),
+    "lead.updated": gettext_lazy("{actor} updated the lead {object}"),
+    "lead.assigned": gettext_lazy("{actor} assigned the lead {object} to {owner}"),
+    "lead.claimed": gettext_lazy("{actor} claimed the lead {object} from the pool"),
+    "lead.released": gettext_lazy("{actor} released the lead {object} to the pool {pool}"),
+    "lead.pooled": gettext_lazy("{actor} put the lead {object} in the pool {pool}"),
+    "lead.reclaimed": gettext_lazy(
+        "The lead {object} went back to the pool {pool}: no follow-up for {days} days"
+    ),
+    "lead.status_changed": gettext_lazy("{actor} set the lead {object} to {status}"),
+    "lead.converted": gettext_lazy("{actor} converted the lead {object} into {account}"),
+    "lead.deleted": gettext_lazy("{actor} deleted the lead {object}"),
     "user.created": gettext_lazy("{actor} added the user {object}"),
     "team.created": gettext_lazy("{actor} created the team {object}"),
     "permission.user_changed": gettext_lazy("{actor} changed the role or team of {object}"),
@@ -60,6 +72,7 @@ DETAIL_URLS = {
     "contact": "customers:contact_detail",
     "opportunity": "sales:deal_detail",
     "activity": "activities:activity_detail",
+    "lead": "leads:lead_detail",
 }
 # Stage changes are told by the sentence; these are bookkeeping, not news.
 HIDDEN_CHANGES = {"stage", "status", "version", "search_tokens"}
@@ -151,10 +164,19 @@ def describe(actor, events) -> list[dict[str, Any]]:
             if data.get("kind")
             else _("activity"),
         }
+        status = (changes.get("status") or [None, None])[1]
+        values |= {
+            "pool": data.get("pool") or "—",
+            "days": data.get("days") or "—",
+            "status": _display(status, _field(model, "status"), users) if status else "—",
+            "account": data.get("account_name") or "—",
+        }
         template = str(SENTENCES.get(event.verb, FALLBACK))
         sentence = format_html(template, **values)
         shown = []
-        if not event.verb.endswith((".assigned", ".stage_changed", ".won", ".lost", ".completed")):
+        told = (".assigned", ".stage_changed", ".won", ".lost", ".completed", ".claimed")
+        told += (".released", ".pooled", ".reclaimed", ".status_changed")
+        if not event.verb.endswith(told):
             for key, pair in changes.items():
                 if key in HIDDEN_CHANGES or not isinstance(pair, list) or len(pair) != 2:
                     continue
@@ -175,5 +197,9 @@ def describe(actor, events) -> list[dict[str, Any]]:
                     "new": _display(changes["lost_reason"][1], None, users),
                 }
             )
+        if data.get("reason") and event.verb in ("lead.status_changed", "lead.released"):
+            shown.append({"label": _("Reason"), "old": None, "new": data["reason"]})
+        if data.get("rule") and event.verb in ("lead.assigned", "lead.pooled"):
+            shown.append({"label": _("Rule"), "old": None, "new": data["rule"]})
         out.append({"event": event, "sentence": sentence, "changes": shown, "url": url})
     return out

@@ -11,6 +11,7 @@ web_patterns = [
     path("search/", views.search, name="search"),
     path("me/", views.profile, name="profile"),
     path("me/preferences/", views.preferences, name="preferences"),
+    path("me/notifications/", views.notifications, name="notifications"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/", views.settings_users, name="settings_users"),
     path("settings/users/<int:pk>/", views.settings_user_edit, name="settings_user_edit"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include("guanxi.customers.urls")),
     path("deals/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
+    path("", include("guanxi.leads.urls")),
 ]

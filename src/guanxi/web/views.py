@@ -293,3 +293,14 @@ def settings_audit(request):
             "older": events[-1].pk if len(events) == limit else None,
         },
     )
+
+
+@page
+def notifications(request):
+    """The user's notifications, newest first; POST marks them all read."""
+    from guanxi.core import notifications as notes
+
+    if request.method == "POST":
+        notes.mark_read(request.user)
+        return redirect("web:notifications")
+    return render(request, "web/notifications.html", {"items": notes.recent(request.user)})

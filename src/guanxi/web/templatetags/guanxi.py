@@ -38,6 +38,13 @@ TONES: dict[str, dict[str, str]] = {
     },
     "grade": {"A": "accent", "B": "info", "C": "neutral", "D": "muted"},
     "deal_status": {"open": "info", "won": "success", "lost": "danger"},
+    "lead_status": {
+        "new": "info",
+        "contacted": "neutral",
+        "qualified": "success",
+        "disqualified": "danger",
+        "converted": "success",
+    },
     "stage_kind": {"open": "info", "won": "success", "lost": "danger"},
     "done": {"True": "success", "False": "neutral"},
 }
@@ -93,6 +100,19 @@ def overdue(activity) -> bool:
 @register.filter
 def percent(value: Any) -> str:
     return _("%(value)s%%") % {"value": value}
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A fraction (0.42) as a whole percentage ("42%")."""
+    if value in (None, ""):
+        return "—"
+    return _("%(value)s%%") % {"value": round(float(value) * 100)}
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
 
 
 @register.simple_tag

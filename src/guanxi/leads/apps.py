@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LeadsConfig(AppConfig):
+    name = "guanxi.leads"
+    label = "leads"
+    verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        from guanxi.core import events, registry
+        from guanxi.leads import handlers, services, tasks  # noqa: F401 (registers the jobs)
+        from guanxi.leads.models import Lead
+
+        registry.organisation_setup.append(services.leads_setup)
+        registry.object_querysets["lead"] = Lead.objects.all
+        events.subscribe("lead.assigned", handlers.notify_new_owner)

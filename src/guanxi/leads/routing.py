@@ -1,0 +1,258 @@
+"""Who gets a new lead: the organisation's ordered assignment rules, then a pool.
+
+``route`` walks the active rules in order; the first whose conditions all hold decides:
+a named user, the next member of a team in turn (round-robin), the member of a team holding
+the fewest open leads, or a pool. Round-robin locks its rule row while it picks, so leads
+created at the same moment never land on the same turn. Without a matching rule the lead
+goes to ``fallback`` (the person entering it) or to the pool for its region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, models
+
+from guanxi.core import access
+from guanxi.core.models import Event, User
+from guanxi.leads import scoring
+from guanxi.leads.conditions import NUMERIC, matches
+from guanxi.leads.models import OPEN_STATUSES, AssignmentRule, Lead, LeadSettings, Pool, RuleAction
+
+
+@dataclass
+class Config:
+    """An organisation's lead configuration, read once and kept until it changes."""
+
+    settings: LeadSettings | None
+    rules: list[AssignmentRule]
+    scoring_rules: list
+    pools: list[Pool]
+
+
+_configs: dict[int, tuple[tuple, Config]] = {}
+
+
+def config(organisation_id: int) -> Config:
+    """Rules, scoring rules and pools of the organisation: one small query when unchanged.
+
+    Every configuration service sets ``LeadSettings.changed_at``; each process compares it
+    with the copy it holds and reloads on a difference, so a change applies at once
+    everywhere without re-reading every rule for every lead.
+    """
+    from guanxi.leads.models import ScoringRule
+
+    settings = LeadSettings.objects.filter(organisation_id=organisation_id).first()
+    stamp = (settings.pk, settings.changed_at) if settings else (None, None)
+    held = _configs.get(organisation_id)
+    if held is not None and held[0] == stamp:
+        held[1].settings = settings
+        return held[1]
+    cfg = Config(
+        settings=settings,
+        rules=list(
+            AssignmentRule.objects.filter(organisation_id=organisation_id, is_active=True)
+            .select_related("team", "pool")
+            .order_by("position", "id")
+        ),
+        scoring_rules=list(
+            ScoringRule.objects.filter(organisation_id=organisation_id, is_active=True)
+        ),
+        pools=list(Pool.objects.filter(organisation_id=organisation_id, is_active=True)),
+    )
+    _configs[organisation_id] = (stamp, cfg)
+    return cfg
+
+
+def changed(organisation_id: int) -> None:
+    """Mark the organisation's lead configuration as changed (call inside the write)."""
+    from django.utils import timezone
+
+    LeadSettings.objects.filter(organisation_id=organisation_id).update(changed_at=timezone.now())
+
+
+def can_use_pool(actor, pool: Pool | None) -> bool:
+    """Whether the actor sees (and may claim from) the pool: its team and sub-teams, or all."""
+    if pool is None or actor is None or pool.organisation_id != actor.organisation_id:
+        return False
+    if not access.has_right(actor, "lead", "read"):
+        return False
+    if pool.team_id is None or access.scope_of(actor) == "organisation":
+        return True
+    if actor.team_id is None:
+        return False
+    if actor.team.path.startswith(pool.team.path):  # a member of the team or a sub-team
+        return True
+    # a manager whose team includes the pool's team sees what their people see
+    return access.scope_of(actor) == "team" and pool.team.path.startswith(actor.team.path)
+
+
+def visible_pools(actor) -> list[Pool]:
+    pools = Pool.objects.filter(organisation_id=actor.organisation_id, is_active=True)
+    return [p for p in pools.select_related("team") if can_use_pool(actor, p)]
+
+
+def pool_for(lead: Lead, cfg: Config | None = None) -> Pool | None:
+    """The pool a lead of this region belongs to: the first active pool for its region, else
+    the organisation's default pool."""
+    cfg = cfg or config(lead.organisation_id)
+    for pool in cfg.pools:
+        if pool.region and pool.region == lead.region:
+            return pool
+    if cfg.settings and cfg.settings.default_pool_id:
+        found = next((p for p in cfg.pools if p.pk == cfg.settings.default_pool_id), None)
+        if found is not None:
+            return found
+    return next((p for p in cfg.pools if not p.region), None)
+
+
+def _members(rule: AssignmentRule) -> models.QuerySet[User]:
+    """Active users of the rule's team (and sub-teams) who may work leads, by id."""
+    if rule.team_id is None:
+        return User.objects.none()
+    users = User.objects.filter(
+        organisation_id=rule.organisation_id,
+        is_active=True,
+        team__path__startswith=rule.team.path,
+    ).select_related("role")
+    return users.order_by("id")
+
+
+def _can_work(user: User) -> bool:
+    return access.has_right(user, "lead", "read") and access.has_right(user, "lead", "update")
+
+
+def _round_robin(rule: AssignmentRule) -> User | None:
+    # Lock the rule so two leads created at once take consecutive turns.
+    rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
+    members = [u for u in _members(rule) if _can_work(u)]
+    if not members:
+        return None
+    after = [u for u in members if rule.last_user_id is not None and u.pk > rule.last_user_id]
+    chosen = after[0] if after else members[0]
+    AssignmentRule.objects.filter(pk=rule.pk).update(last_user_id=chosen.pk)
+    return chosen
+
+
+def _least_loaded(rule: AssignmentRule) -> User | None:
+    AssignmentRule.objects.select_for_update().filter(pk=rule.pk).first()
+    members = [u for u in _members(rule) if _can_work(u)]
+    if not members:
+        return None
+    load = dict(
+        Lead.objects.filter(
+            organisation_id=rule.organisation_id,
+            owner_id__in=[u.pk for u in members],
+            status__in=OPEN_STATUSES,
+        )
+        .values_list("owner_id")
+        .annotate(n=models.Count("id"))
+        .values_list("owner_id", "n")
+    )
+    return min(members, key=lambda u: (load.get(u.pk, 0), u.pk))
+
+
+def _facts(lead: Lead, rules: list[AssignmentRule]) -> dict | None:
+    """The behaviour facts (activities, days since follow-up) when a rule tests them: the
+    lead's own attributes of those names are not the numbers the conditions mean."""
+    if any(c.get("field") in NUMERIC - {"score"} for r in rules for c in r.conditions):
+        return scoring.facts(lead)
+    return None
+
+
+def choose(
+    lead: Lead, rules: list[AssignmentRule]
+) -> tuple[AssignmentRule | None, User | None, Pool | None]:
+    """The first matching rule and what it decides: an owner, or a pool."""
+    lead_facts = _facts(lead, rules)
+    for rule in rules:
+        if not rule.is_active or not matches(lead, rule.conditions, lead_facts):
+            continue
+        if rule.action == RuleAction.USER:
+            # read now, not from the cached rule: the user may have left or changed role
+            user = User.objects.filter(pk=rule.user_id, is_active=True).select_related("role")
+            user = user.first()
+            if user is not None and _can_work(user):
+                return rule, user, None
+            continue
+        if rule.action == RuleAction.ROUND_ROBIN:
+            user = _round_robin(rule)
+        elif rule.action == RuleAction.LEAST_LOADED:
+            user = _least_loaded(rule)
+        else:
+            return rule, None, rule.pool or pool_for(lead)
+        if user is not None:
+            return rule, user, None
+    return None, None, None
+
+
+def decide(
+    lead: Lead, *, fallback: User | None = None, cfg: Config | None = None
+) -> tuple[AssignmentRule | None, User | None, Pool | None]:
+    """Who gets a lead, before it is written: (the rule, an owner or None, its pool).
+
+    Without a matching rule the lead goes to ``fallback`` if given; its pool is the rule's
+    pool, else the pool for its region, else the default pool.
+    """
+    cfg = cfg or config(lead.organisation_id)
+    rule, user, pool = choose(lead, cfg.rules)
+    home = pool or pool_for(lead, cfg)
+    if user is None and pool is None and fallback is not None:
+        user = fallback
+    return rule, user, home
+
+
+def route(lead: Lead, *, actor=None, fallback: User | None = None) -> None:
+    """Assign an existing unowned lead by the rules; the caller holds the transaction."""
+    from guanxi.leads.services import _give, _to_pool
+
+    rule, user, pool = decide(lead, fallback=fallback)
+    if lead.pool_id is None:
+        lead.pool = pool
+    if user is not None:
+        _give(actor, lead, user, verb="lead.assigned", rule=rule)
+    elif pool is not None:
+        _to_pool(actor, lead, pool, verb="lead.pooled", data={"rule": rule.name if rule else ""})
+
+
+def reclaim_pool(pool: Pool, now) -> int:
+    """Move this pool's owned, open leads untouched for ``reclaim_days`` back into it.
+
+    Two statements whatever the number of leads: the events (they need the old owner) are
+    written with INSERT … SELECT, then one UPDATE, in one transaction.
+    """
+    from django.db import transaction
+
+    cutoff = now - timedelta(days=pool.reclaim_days)
+    lead_table = connection.ops.quote_name(Lead._meta.db_table)
+    event_table = connection.ops.quote_name(Event._meta.db_table)
+    statuses = [str(s) for s in OPEN_STATUSES]
+    marks = ", ".join(["%s"] * len(statuses))
+    where = (
+        f"organisation_id = %s AND pool_id = %s AND owner_id IS NOT NULL "
+        f"AND status IN ({marks}) AND touched_at < %s"
+    )
+    params = [pool.organisation_id, pool.pk, *statuses, cutoff]
+    if connection.vendor == "postgresql":
+        changes = "jsonb_build_object('owner', jsonb_build_array(owner_id, NULL))"
+        data = "jsonb_build_object('pool', %s::text, 'days', %s::int)"
+    else:
+        changes = "json_object('owner', json_array(owner_id, NULL))"
+        data = "json_object('pool', %s, 'days', %s)"
+    # Table and column names only are interpolated; every value is a parameter.
+    insert = (
+        f"INSERT INTO {event_table} (organisation_id, occurred_at, actor_id, verb, "  # noqa: S608
+        f"object_type, object_id, object_repr, account_id, changes, data) "
+        f"SELECT organisation_id, %s, NULL, 'lead.reclaimed', 'lead', id, "
+        f"CASE WHEN name <> '' THEN name ELSE company END, account_id, "
+        f"{changes}, {data} FROM {lead_table} WHERE {where}"
+    )
+    update = (
+        f"UPDATE {lead_table} SET owner_id = NULL, pooled_at = %s, updated_at = %s, "  # noqa: S608
+        f"updated_by_id = NULL, version = version + 1 WHERE {where}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(insert, [now, pool.name, pool.reclaim_days, *params])
+        cursor.execute(update, [now, now, *params])
+        return cursor.rowcount

@@ -1,0 +1,64 @@
+"""The owner of a newly assigned lead gets an email through a real SMTP server."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+
+from guanxi.leads import configuration, services
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_NOTIFICATIONS = True
+    settings.PUBLIC_URL = "https://crm.example.cn"
+    mail.outbox = []
+    yield inbox
+    controller.stop()
+
+
+@pytest.mark.django_db
+def test_assignment_email_in_the_owners_language(world, smtp, django_capture_on_commit_callbacks):
+    rep = world.users["rep_a"]
+    rep.email, rep.language = "rep_a@example.cn", "zh-hans"
+    rep.save()
+    configuration.assignment_rule_save(
+        actor=world.users["admin"], data={"name": "All", "action": "user", "user": rep.pk}
+    )
+    # the event's subscriber runs after commit, and queues the email after its own commit
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = services.lead_capture(
+            organisation=world.org,
+            data={"name": "周杰", "mobile": "13300133000"},
+            channel="web_form",
+        )
+    assert len(smtp.messages) == 1
+    envelope = smtp.messages[0]
+    assert envelope.rcpt_tos == ["rep_a@example.cn"]
+    import email
+
+    message = email.message_from_bytes(envelope.content)
+    body = message.get_payload(decode=True).decode("utf-8")
+    assert f"https://crm.example.cn/leads/{lead.pk}/" in body
+    assert "周杰" in body and "您有一条新线索" in body  # in the owner's language
