@@ -189,10 +189,23 @@ def test_users_roles_teams_and_visibility():
     assert timeline and timeline[-1].verb == "account.created"
 
 
+def _loaded_accounts() -> int:
+    """Accounts of the demo less those its converted leads created."""
+    from guanxi.leads.models import Lead
+
+    return Account.objects.count() - Lead.objects.filter(status="converted").count()
+
+
 def test_command_if_empty_is_idempotent_and_reset_reloads(capsys):
+    from guanxi.leads.models import Lead
+
     call_command("demo", "--accounts", "20", "--seed", "4", "--if-empty")
     count = Account.objects.count()
-    assert count == 20
+    assert _loaded_accounts() == 20
+    # the demo comes with leads: some owned, some in the pool, some with a history
+    assert Lead.objects.count() == 30
+    assert Lead.objects.filter(owner__isnull=True, pool__isnull=False).exists()
+    assert Lead.objects.filter(owner__isnull=False).exists()
     call_command("demo", "--accounts", "20", "--if-empty")
     assert Account.objects.count() == count
     out = capsys.readouterr().out
@@ -200,7 +213,7 @@ def test_command_if_empty_is_idempotent_and_reset_reloads(capsys):
     with pytest.raises(CommandError, match="--reset"):
         call_command("demo", "--accounts", "20")
     call_command("demo", "--accounts", "15", "--reset")
-    assert Account.objects.count() == 15
+    assert _loaded_accounts() == 15
     assert User.objects.filter(username="rep1").count() == 1
 
 

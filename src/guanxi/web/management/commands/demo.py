@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.demo import loader
+from guanxi.demo.leads import load_leads
 
 
 class Command(BaseCommand):
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         result = loader.load(accounts=count, seed=seed, progress=self.stdout.write)
         for table, n in result.counts.items():
             self.stdout.write(f"  {table:<24} {n:>12,}")
+        leads = load_leads(result.organisation, min(400, max(30, count // 3)), seed=seed)
+        self.stdout.write(f"  {'leads':<24} {leads:>12,}")
         self._login()
 
     def _login(self) -> None:
