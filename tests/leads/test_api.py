@@ -182,3 +182,14 @@ def test_pools_endpoint(world, api, leads):
     status, body, _ = api(world.users["rep_a"]).get("/pools")
     assert status == 200
     assert [(p["name"], p["unowned"]) for p in body] == [("Public pool", 1)]
+
+
+def test_a_lead_the_rules_give_away_is_still_answered_to_its_creator(world, api):
+    rep_a, rep_c = world.users["rep_a"], world.users["rep_c"]
+    configuration.assignment_rule_save(
+        actor=world.users["admin"], data={"name": "North", "action": "user", "user": rep_c.pk}
+    )
+    status, body, _ = api(rep_a).post("/leads", {"name": "Routed", "email": "r@x.cn"})
+    assert status == 201 and body["owner"]["id"] == rep_c.pk
+    status, _, _ = api(rep_a).get(f"/leads/{body['id']}")
+    assert status == 404  # from then on it is rep_c's

@@ -192,6 +192,9 @@ class Crud:
     delete: Callable[..., None]
     assign: Callable[..., Any] | None = None
     searchable: bool = True
+    # Read the record again after creating it (through ``get``, so the answer is what the
+    # creator may see); False when ``create`` already returns it complete.
+    reread: bool = True
     extra_kwargs: dict = field(default_factory=dict)
 
 
@@ -241,7 +244,8 @@ def register_crud(router: Router, crud: Crud) -> None:
         data = payload.dict(exclude_unset=True)
         owner = data.pop("owner", None)
         obj = crud.create(actor=request.user, data=data, owner=owner)
-        obj = crud.get(request.user, obj.pk)
+        if crud.reread:
+            obj = crud.get(request.user, obj.pk)
         response.headers["ETag"] = etag(obj.version)
         return 201, crud.dump(obj)
 

@@ -252,7 +252,7 @@ def token_authenticate(secret: str) -> User | None:
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user", "user__role", "user__team")
+        ApiToken.objects.select_related("user", "user__role", "user__team", "user__organisation")
         .filter(key_hash=_hash(secret), revoked_at__isnull=True)
         .first()
     )

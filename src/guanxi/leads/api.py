@@ -182,9 +182,13 @@ def dump_lead(lead, hot: int | None = None) -> dict:
 
 
 def _create(*, actor, data, owner=None):
+    """The new lead as stored. Answered even when the rules gave it to someone the creator
+    cannot see: they sent it, and learn only who took it over."""
     data = dict(data)
     data.setdefault("channel", Channel.API)
-    return services.lead_create(actor=actor, data=data, owner=owner)
+    lead = services.lead_create(actor=actor, data=data, owner=owner)
+    lead._hot = selectors.hot_threshold(actor)
+    return lead
 
 
 def _list(actor, **kwargs):
@@ -249,6 +253,7 @@ register_crud(
         update=services.lead_update,
         delete=services.lead_delete,
         assign=services.lead_assign,
+        reread=False,
     ),
 )
 

@@ -115,7 +115,7 @@ def _members(rule: AssignmentRule) -> models.QuerySet[User]:
         organisation_id=rule.organisation_id,
         is_active=True,
         team__path__startswith=rule.team.path,
-    ).select_related("role")
+    ).select_related("role", "organisation")
     return users.order_by("id")
 
 
@@ -124,15 +124,26 @@ def _can_work(user: User) -> bool:
 
 
 def _round_robin(rule: AssignmentRule) -> User | None:
-    # Lock the rule so two leads created at once take consecutive turns.
-    rule = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
-    members = [u for u in _members(rule) if _can_work(u)]
+    """The member after the one who got the previous lead (by id, wrapping round).
+
+    One UPDATE … RETURNING picks the turn and records it: the row stays locked until the
+    lead's transaction commits, so leads created at the same moment take consecutive turns.
+    """
+    members = {u.pk: u for u in _members(rule) if _can_work(u)}
     if not members:
         return None
-    after = [u for u in members if rule.last_user_id is not None and u.pk > rule.last_user_id]
-    chosen = after[0] if after else members[0]
-    AssignmentRule.objects.filter(pk=rule.pk).update(last_user_id=chosen.pk)
-    return chosen
+    ids = sorted(members)
+    values = " UNION ALL ".join(["SELECT %s AS v"] * len(ids))
+    table = connection.ops.quote_name(AssignmentRule._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_user_id = COALESCE("  # noqa: S608 (table name only)
+        f"(SELECT MIN(v) FROM ({values}) AS m WHERE v > COALESCE(last_user_id, 0)), %s) "
+        f"WHERE id = %s RETURNING last_user_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, ids[0], rule.pk])
+        row = cursor.fetchone()
+    return members.get(row[0]) if row else None
 
 
 def _least_loaded(rule: AssignmentRule) -> User | None:

@@ -147,15 +147,11 @@ def lead_get(actor, pk: Any) -> Lead:
     pk = parse_id(pk)
     if pk is None or not access.has_right(actor, "lead", "read"):
         raise NotFound()
-    lead = (
-        _visible(actor)
-        .filter(pk=pk)
-        .select_related("account", "contact", "opportunity", "form")
-        .first()
-    )
-    if lead is None:
+    # The converted-into records and the form load on demand: most leads have none.
+    found = list(_visible(actor).filter(pk=pk)[:1])
+    if not found:
         raise NotFound()
-    return lead
+    return found[0]
 
 
 def hot_threshold(actor) -> int:
