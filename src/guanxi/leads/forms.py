@@ -6,7 +6,7 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.leads.models import Lead, LeadStatus
+from guanxi.leads.models import Channel, Lead, LeadStatus
 from guanxi.leads.services import LEAD_FIELDS
 from guanxi.web.forms import RecordForm, VersionForm, date_widget
 
@@ -23,6 +23,11 @@ def _fields() -> dict:
     return fields
 
 
+CHANNEL_CHOICES = [
+    (c, label) for c, label in Channel.choices if c in (Channel.MANUAL, Channel.CALL, Channel.EVENT)
+]
+
+
 class LeadForm(RecordForm):
     service_fields = LEAD_FORM_FIELDS
 
@@ -35,6 +40,15 @@ class LeadForm(RecordForm):
                 (str(u.pk), u.display_name) for u in owner_choices(self.actor)
             ]
             self.fields["owner"] = field
+            self.fields["channel"] = forms.ChoiceField(
+                label=_("How it arrived"), choices=CHANNEL_CHOICES, initial=Channel.MANUAL
+            )
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        if "channel" in self.fields:
+            data["channel"] = self.cleaned_data["channel"]
+        return data
 
 
 LeadForm.base_fields = {**_fields(), **LeadForm.base_fields}
@@ -97,3 +111,23 @@ class BulkForm(forms.Form):
         if len(ids) > 500:
             raise forms.ValidationError(_("Select at most 500 leads at a time."))
         return [int(x) for x in ids]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8 or GBK, with column titles such as Name, Company, Mobile, Email "
+            "(or 姓名, 公司, 手机, 邮箱)."
+        ),
+    )
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        from guanxi.core.selectors import owner_choices
+
+        self.fields["owner"].choices = [(BY_RULES, _("By the assignment rules"))] + [
+            (str(u.pk), u.display_name) for u in owner_choices(actor)
+        ]
+        self.fields["owner"].initial = BY_RULES

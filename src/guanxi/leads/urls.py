@@ -7,6 +7,7 @@ urlpatterns = [
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_create, name="lead_create"),
     path("leads/bulk/", views.lead_bulk, name="lead_bulk"),
+    path("leads/import/", views.lead_import, name="lead_import"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/status/", views.lead_status, name="lead_status"),

@@ -355,3 +355,35 @@ def lead_bulk(request):
     if len(result["errors"]) > 10:
         messages.error(request, _("%(n)s more leads failed.") % {"n": len(result["errors"]) - 10})
     return redirect(back)
+
+
+@page
+def lead_import(request):
+    """Upload a CSV of leads: each good row is captured, each bad one listed with its line."""
+    from guanxi.leads.forms import ImportForm
+    from guanxi.leads.importer import import_leads
+
+    actor = request.user
+    access.require_right(actor, "lead", "create")
+    form = ImportForm(request.POST or None, request.FILES or None, actor=actor)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_leads(actor=actor, raw=upload.read(), owner=_owner_arg(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            labels = {
+                f.name: f.verbose_name
+                for f in Lead._meta.get_fields()
+                if hasattr(f, "verbose_name")
+            }
+            for err in result.errors:
+                err["label"] = labels.get(err["field"], err["field"])
+    return render(
+        request,
+        "leads/lead_import.html",
+        {"form": form, "result": result},
+        status=400 if request.method == "POST" and result is None else 200,
+    )
