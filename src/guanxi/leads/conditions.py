@@ -141,5 +141,21 @@ def describe(conditions: list[dict[str, str]]) -> str:
     for c in conditions:
         label = str(FIELDS.get(c["field"], c["field"]))
         op = str(OPS.get(c["op"], c["op"]))
-        parts.append(f"{label} {op} {c['value']}".strip())
+        parts.append(f"{label} {op} {_shown(c['field'], c['value'])}".strip())
     return _(" and ").join(parts)
+
+
+def _shown(field: str, value: str) -> str:
+    """A coded value as people read it ("east" → "East China"), each one of a list."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from guanxi.leads.models import Lead
+
+    try:
+        choices = dict(getattr(Lead._meta.get_field(field), "flatchoices", None) or ())
+    except FieldDoesNotExist:  # UTM…: shown as typed
+        return value
+    if not choices:
+        return value
+    items = [v.strip() for v in value.replace("，", ",").split(",")]
+    return ", ".join(str(choices.get(v, v)) for v in items)

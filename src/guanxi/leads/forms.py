@@ -41,13 +41,16 @@ class LeadForm(RecordForm):
             ]
             self.fields["owner"] = field
             self.fields["channel"] = forms.ChoiceField(
-                label=_("How it arrived"), choices=CHANNEL_CHOICES, initial=Channel.MANUAL
+                label=_("How it arrived"),
+                choices=CHANNEL_CHOICES,
+                initial=Channel.MANUAL,
+                required=False,
             )
 
     def service_data(self) -> dict:
         data = super().service_data()
         if "channel" in self.fields:
-            data["channel"] = self.cleaned_data["channel"]
+            data["channel"] = self.cleaned_data["channel"] or Channel.MANUAL
         return data
 
 

@@ -217,11 +217,17 @@ def lead_activities(actor, lead: Lead, limit: int = 20) -> list:
     )
 
 
-def view_counts(actor) -> dict[str, int]:
-    """How many leads each quick view holds for the actor (the list's tabs)."""
+COUNT_CAP = 999
+
+
+def view_counts(actor) -> dict[str, str]:
+    """How many leads each quick view holds for the actor (the list's tabs), counted up to
+    ``COUNT_CAP`` ("999+") so the tabs cost the same with a million leads."""
     counts = {}
     for view in ("mine", "hot", "overdue", "pool"):
-        counts[view] = lead_queryset(actor, filters={"view": view}).count()
+        qs = lead_queryset(actor, filters={"view": view}).order_by()
+        n = qs.values("pk")[: COUNT_CAP + 1].count()
+        counts[view] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     return counts
 
 
