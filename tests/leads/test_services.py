@@ -350,3 +350,33 @@ def test_scores_and_hot_view(world):
     assert hot.score > cold.score
     assert lead_list(rep, filters={"view": "hot"}).items == [hot]
     assert [x.name for x in lead_list(rep, sort="-score").items] == ["Hot", "Cold"]
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("杭州鑫盛食品有限公司", "鑫盛食品"),
+        ("浙江省杭州市鑫盛食品有限公司", "鑫盛食品"),
+        ("鑫盛食品（杭州）有限公司", "鑫盛食品杭州"),
+        ("北京华润万家超市股份有限公司", "华润万家超市"),
+        ("Acme Foods Co., Ltd.", "acmefoods"),
+        ("ACME FOODS LIMITED", "acmefoods"),
+        ("杭州鑫盛有限公司", "杭州鑫盛"),  # too little would be left without the place
+    ],
+)
+def test_company_key(name, key):
+    from guanxi.leads.matching import company_key
+
+    assert company_key(name) == key
+
+
+def test_company_match_ignores_place_and_legal_form(world):
+    admin = world.users["admin"]
+    account = account_create(actor=admin, data={"name": "上海鑫盛食品有限公司"})
+    for i in range(30):  # many accounts sharing the common words
+        account_create(actor=admin, data={"name": f"上海{i}号食品有限公司"})
+    lead = capture(world.org, name="周", email="z@x.cn", company="杭州市鑫盛食品公司")
+    found = set(
+        LeadMatch.objects.filter(lead=lead, reason="company").values_list("object_id", flat=True)
+    )
+    assert found == {account.pk}
