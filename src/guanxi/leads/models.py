@@ -222,6 +222,8 @@ class Lead(TenantModel):
             models.Index(
                 fields=["organisation", "pool", "owner", "touched_at"], name="lead_pool_idx"
             ),
+            # open leads per owner, counted from the index (least-loaded assignment, limits)
+            models.Index(fields=["organisation", "owner", "status"], name="lead_owner_status_idx"),
             models.Index(fields=["organisation", "mobile"], name="lead_mobile_idx"),
             models.Index(fields=["organisation", "email"], name="lead_email_idx"),
         ]

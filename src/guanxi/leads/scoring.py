@@ -104,11 +104,11 @@ def score(
     return points, probability
 
 
-def rescore(lead: Lead, *, now: datetime | None = None) -> None:
+def rescore(lead: Lead, *, now: datetime | None = None, cfg=None) -> None:
     """Set ``score``, ``probability`` and ``scored_at`` on the instance (the caller saves)."""
     from guanxi.leads.routing import config
 
-    cfg = config(lead.organisation_id)
+    cfg = cfg or config(lead.organisation_id)
     lead.score, lead.probability = score(lead, cfg.scoring_rules, cfg.settings, now=now)
     lead.scored_at = now or timezone.now()
 

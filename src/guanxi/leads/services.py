@@ -185,15 +185,16 @@ def lead_capture(
     validate(lead, exclude=("owner", "pool"))
     lead.invalid_reason = invalid_reason(lead)
     lead.search_tokens = lead_tokens(lead)
-    scoring.rescore(lead)
+    cfg = routing.config(organisation.pk)
+    scoring.rescore(lead, cfg=cfg)
     # Who gets it is decided before the row is written, so a lead is one INSERT.
     rule = None
     if not lead.invalid_reason:
         if chosen is not None:
-            lead.pool = routing.pool_for(lead)
+            lead.pool = routing.pool_for(lead, cfg)
             new_owner = chosen
         else:
-            rule, new_owner, lead.pool = routing.decide(lead, fallback=actor)
+            rule, new_owner, lead.pool = routing.decide(lead, fallback=actor, cfg=cfg)
         now = lead.created_at
         if new_owner is not None:
             lead.owner, lead.assigned_at, lead.touched_at = new_owner, now, now
