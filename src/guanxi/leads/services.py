@@ -158,7 +158,6 @@ def lead_settings(organisation_id: int) -> LeadSettings:
 # --- Intake ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def lead_capture(
     *,
     organisation: Organisation,
@@ -174,6 +173,10 @@ def lead_capture(
     ``owner`` given: that user gets it. Otherwise the assignment rules decide; when none
     matches it goes to the actor (manual entry) or to the organisation's default pool.
     Invalid leads (no contact channel, spam) are stored with the reason, never routed.
+
+    The checks and reads (cleaning, validation, duplicates, score) run before the write
+    transaction, which then only routes and writes: on SQLite, where one writer at a time
+    holds the database, several web workers overlap their reading and checking.
     """
     data = _prepare(data, LEAD_FIELDS)
     lead = Lead(organisation=organisation, channel=channel, form=form, raw=raw or {})
@@ -187,7 +190,16 @@ def lead_capture(
     lead.search_tokens = lead_tokens(lead)
     cfg = routing.config(organisation.pk)
     scoring.rescore(lead, cfg=cfg)
-    # Who gets it is decided before the row is written, so a lead is one INSERT.
+    matches = find_matches(lead)
+    with transaction.atomic():
+        return _store(lead, actor, chosen, cfg, matches, form)
+
+
+def _store(lead: Lead, actor, chosen, cfg, matches, form) -> Lead:
+    """Route and write a checked lead with its duplicates and events (in a transaction).
+
+    Who gets it is decided before the row is written, so a lead is one INSERT.
+    """
     rule = None
     if not lead.invalid_reason:
         if chosen is not None:
@@ -201,7 +213,6 @@ def lead_capture(
         elif lead.pool is not None:
             lead.pooled_at = now
     lead.save()
-    matches = find_matches(lead)
     LeadMatch.objects.bulk_create(
         LeadMatch(
             organisation_id=lead.organisation_id,
