@@ -2,7 +2,10 @@
 
 ``record`` writes the event row (audit trail and timeline) inside the caller's transaction;
 subscribers registered with ``subscribe`` run once that transaction commits, so automation
-never reacts to a change that was rolled back. Domain code never imports its subscribers.
+never reacts to a change that was rolled back. A subscriber that only writes rows of its
+own (an in-app notification) can ask to run inside the transaction instead: its rows then
+commit with the change, or not at all, and cost no commit of their own. Domain code never
+imports its subscribers.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Event], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+_in_transaction: dict[str, list[Subscriber]] = defaultdict(list)
 
 
-def subscribe(prefix: str, fn: Subscriber) -> None:
-    """Call ``fn(event)`` after commit for every event whose verb starts with ``prefix``."""
-    _subscribers[prefix].append(fn)
+def subscribe(prefix: str, fn: Subscriber, *, in_transaction: bool = False) -> None:
+    """Call ``fn(event)`` for every event whose verb starts with ``prefix``: after commit,
+    or with ``in_transaction`` as part of the change (it must only write, never call out)."""
+    (_in_transaction if in_transaction else _subscribers)[prefix].append(fn)
 
 
 def _jsonable(value: Any) -> Any:
@@ -65,6 +70,10 @@ def record(
         changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in (changes or {}).items()},
         data={k: _jsonable(v) for k, v in (data or {}).items()},
     )
+    for prefix, fns in list(_in_transaction.items()):
+        if verb.startswith(prefix):
+            for fn in fns:
+                fn(event)
     transaction.on_commit(lambda: _deliver(event))
     return event
 

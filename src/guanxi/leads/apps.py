@@ -14,4 +14,5 @@ class LeadsConfig(AppConfig):
 
         registry.organisation_setup.append(services.leads_setup)
         registry.object_querysets["lead"] = Lead.objects.all
-        events.subscribe("lead.assigned", handlers.notify_new_owner)
+        # The notification commits with the assignment (one commit per lead, not two).
+        events.subscribe("lead.assigned", handlers.notify_new_owner, in_transaction=True)
