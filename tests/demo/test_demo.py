@@ -216,3 +216,32 @@ def test_common_terms_find_the_same_rows_in_the_same_order(monkeypatch):
     after = {q: [a.pk for a in selectors.account_list(admin, q=q, limit=20).items] for q in terms}
     assert before == after
     assert before["有限"]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_board_totals_are_right_after_a_load_and_a_delete(bulk):
+    """The loader suspends the deals' total-keeping triggers and recounts after the load."""
+    from django.db.models import Count, Sum
+
+    from guanxi.sales.models import Pipeline, StageTotal
+    from guanxi.sales.selectors import kanban_totals, opportunity_queryset
+
+    loader.load(accounts=60, seed=3, now=NOW, bulk=bulk)
+    for username in ("admin", "manager", "rep1"):
+        user = _user(username)
+        pipeline = Pipeline.objects.get(organisation=user.organisation, is_default=True)
+        counted = {
+            row["stage_id"]: (row["n"], row["total"])
+            for row in opportunity_queryset(user)
+            .filter(pipeline=pipeline)
+            .order_by()
+            .values("stage_id")
+            .annotate(n=Count("id"), total=Sum("amount"))
+        }
+        kept = {k: (v["count"], v["total"]) for k, v in kanban_totals(user, pipeline).items()}
+        assert kept == counted and counted
+    assert loader.delete_demo()
+    assert not StageTotal.objects.exists()
+    # Upkeep is back after the delete: a new load is counted again.
+    loader.load(accounts=5, seed=3, now=NOW)
+    assert StageTotal.objects.exists()

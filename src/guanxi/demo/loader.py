@@ -27,6 +27,7 @@ from guanxi.core import search
 from guanxi.core.models import Organisation, Team, User
 from guanxi.core.services import organisation_create, tags_ensure, team_create, user_create
 from guanxi.demo.generator import BLOCK, COLUMNS, ID_TABLES, TABLES, Context, Generator
+from guanxi.sales import totals
 from guanxi.sales.models import Pipeline, Stage
 
 ORG_NAME = "鑫味食品有限公司"
@@ -183,6 +184,7 @@ def _bulk_load(ctx, *, accounts, seed, bulk, say, phases) -> dict[str, int]:
             cursor.execute("PRAGMA cache_size=-1048576")  # 1 GiB for the load
             cursor.execute("PRAGMA threads=2")  # sort with a helper thread in CREATE INDEX
         search.suspend_index(cursor, vendor, SEARCH_TABLES)
+        totals.suspend(cursor, vendor)
         saved = _drop_secondary(cursor, vendor) if bulk else _Saved()
         gen = Generator(ctx, seed=seed, next_ids=_next_ids(cursor, vendor))
         phases["prepare"] = time.perf_counter() - t0
@@ -220,6 +222,7 @@ def _bulk_load(ctx, *, accounts, seed, bulk, say, phases) -> dict[str, int]:
         phases["indexes"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         search.rebuild_index(cursor, vendor, SEARCH_TABLES)
+        totals.rebuild(cursor, vendor, [ctx.organisation_id])
         if vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         phases["search_index"] = time.perf_counter() - t0
@@ -411,6 +414,8 @@ def delete_demo() -> bool:
         # SQLite's FTS triggers would delete row by row: rebuild the index once instead.
         if vendor == "sqlite":
             search.suspend_index(cursor, vendor, SEARCH_TABLES)
+        # The deals' totals go with the organisation: no per-row upkeep on the way.
+        totals.suspend(cursor, vendor)
         for model in tenant_models:
             table = model._meta.db_table
             for m2m in model._meta.local_many_to_many:
@@ -438,4 +443,5 @@ def delete_demo() -> bool:
         cursor.execute("DELETE FROM core_organisation WHERE id = %s", [org.pk])
         if vendor == "sqlite":
             search.rebuild_index(cursor, vendor, SEARCH_TABLES)
+        totals.resume(cursor, vendor)
     return True

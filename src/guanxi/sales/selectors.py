@@ -14,7 +14,7 @@ from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
 from guanxi.core.search import search
 from guanxi.core.selectors import with_included
-from guanxi.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage
+from guanxi.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageTotal
 
 OPPORTUNITY_SORTS = ("-updated_at", "name", "-amount", "-created_at")
 OPPORTUNITY_FILTERS = {
@@ -168,11 +168,33 @@ def kanban_totals(
     actor, pipeline: Pipeline, *, q: str | None = None, owner: str | None = None
 ) -> dict[int, dict[str, Any]]:
     """Count and total amount per stage of a board, as ``kanban`` computes them."""
-    base = opportunity_queryset(actor, q=q, filters={"owner": owner}).filter(pipeline=pipeline)
+    if q:
+        base = opportunity_queryset(actor, q=q, filters={"owner": owner}).filter(pipeline=pipeline)
+        return {
+            row["stage_id"]: {"count": row["n"], "total": row["total"] or Decimal("0")}
+            for row in base.order_by()
+            .values("stage_id")
+            .annotate(n=Count("id"), total=Sum("amount"))
+        }
+    # Without a search, from the per-owner totals the database keeps (sales.totals): the
+    # same scope and owner filter as the deals, a few rows instead of every deal.
+    qs = access.scoped(actor, StageTotal.objects.all(), "opportunity")
+    qs = apply_filters(qs, actor, {"owner": owner}, {"owner": OWNER})
+    rows = (
+        qs.filter(stage__pipeline=pipeline)
+        .order_by()
+        .values("stage_id")
+        .annotate(n=Sum("deals"), cents=Sum("cents"))
+    )
     return {
-        row["stage_id"]: {"count": row["n"], "total": row["total"] or Decimal("0")}
-        for row in base.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
+        row["stage_id"]: {"count": row["n"], "total": _from_cents(row["cents"])}
+        for row in rows
+        if row["n"]
     }
+
+
+def _from_cents(cents) -> Decimal:
+    return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
 
 
 def open_pipeline_summary(actor, *, owner=None) -> list[dict[str, Any]]:
