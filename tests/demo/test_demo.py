@@ -211,9 +211,15 @@ def test_common_terms_find_the_same_rows_in_the_same_order(monkeypatch):
     _load(accounts=150, seed=8)
     admin = _user("admin")
     terms = ["有限", "Carter", "食品"]
-    before = {q: [a.pk for a in selectors.account_list(admin, q=q, limit=20).items] for q in terms}
+
+    def ids(q):
+        return [
+            a.pk for a in selectors.account_list(admin, q=q, sort="-updated_at", limit=20).items
+        ]
+
+    before = {q: ids(q) for q in terms}
     monkeypatch.setattr(search, "COMMON_MATCHES", 1)
-    after = {q: [a.pk for a in selectors.account_list(admin, q=q, limit=20).items] for q in terms}
+    after = {q: ids(q) for q in terms}
     assert before == after
     assert before["有限"]
 
@@ -245,3 +251,34 @@ def test_board_totals_are_right_after_a_load_and_a_delete(bulk):
     # Upkeep is back after the delete: a new load is counted again.
     loader.load(accounts=5, seed=3, now=NOW)
     assert StageTotal.objects.exists()
+
+
+def test_search_results_come_newest_first_page_after_page():
+    """With a ``q`` and no ``sort``: every match the user may see, highest id first, and the
+    cursor pages through them without gap or repeat — on SQLite straight from FTS5."""
+    from guanxi.customers.selectors import contact_list, contact_queryset
+    from guanxi.sales.selectors import opportunity_list, opportunity_queryset
+
+    _load(accounts=150, seed=8)
+    lists = [
+        (selectors.account_list, selectors.account_queryset),
+        (contact_list, contact_queryset),
+        (opportunity_list, opportunity_queryset),
+    ]
+    for username in ("admin", "manager", "rep1"):
+        user = _user(username)
+        for q in ("有限", "食品", "Carter", "王", "zzzz"):
+            for list_fn, queryset_fn in lists:
+                want = sorted(queryset_fn(user, q=q).values_list("id", flat=True), reverse=True)
+                got, cursor = [], None
+                while True:
+                    page = list_fn(user, q=q, cursor=cursor, limit=7)
+                    assert page.sort == "-id"
+                    got += [row.pk for row in page.items]
+                    cursor = page.next_cursor
+                    if not cursor:
+                        break
+                assert got == want, (username, q, list_fn.__name__)
+    # The visible rows only: a rep's search never returns a colleague's record.
+    rep = _user("rep1")
+    assert all(a.owner_id == rep.pk for a in selectors.account_list(rep, q="有限").items)

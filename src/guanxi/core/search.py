@@ -73,8 +73,19 @@ def parse_query(query: str) -> list[Term]:
     return list(terms)[:MAX_QUERY_TERMS]
 
 
-def search(qs: models.QuerySet, query: str) -> models.QuerySet:
-    """Rows of ``qs`` whose tokens match every term of ``query`` (empty if it has none)."""
+# The order of search results when no other is asked for: most recently added first, which
+# is the order the full-text indexes return matches in (see ``search``).
+NEWEST = "-id"
+# On SQLite, the extra column holding the full-text index's row id; ``paginate`` orders and
+# pages by it instead of the table's id (the same value).
+MATCH_ID = "search_match_id"
+
+
+def search(qs: models.QuerySet, query: str, *, newest_first: bool = False) -> models.QuerySet:
+    """Rows of ``qs`` whose tokens match every term of ``query`` (empty if it has none).
+
+    ``newest_first``: the rows will be paginated by ``NEWEST`` (``paginate`` does the ordering).
+    """
     terms = parse_query(query)
     if not terms:
         return qs.none()
@@ -83,6 +94,17 @@ def search(qs: models.QuerySet, query: str) -> models.QuerySet:
     if vendor == "sqlite":
         match = " ".join(f'"{t.text}"' + ("*" if t.prefix else "") for t in terms)
         fts = f'"{table}_fts"'
+        if newest_first:
+            # Join the index and order by its rowid: FTS5 hands matches over newest first
+            # and the query stops as soon as the page is full, so a term found in most
+            # names (有限, 公司) costs what a rare one does. Ordered by the table's id
+            # instead, SQLite would fetch and sort every match.
+            return qs.extra(  # noqa: S610
+                select={MATCH_ID: f"{fts}.rowid"},
+                tables=[f"{table}_fts"],
+                where=[f'{fts}.rowid = "{table}"."id"', f"{fts} MATCH %s"],
+                params=[match],
+            )
         if _is_common(qs.db, fts, match):
             # A common term (有限, a frequent surname): fetching and sorting every matching
             # row costs ~4 µs a match. The unary + keeps SQLite from driving the query from

@@ -12,11 +12,11 @@ from django.db.models import Count, Max, Sum
 from guanxi.core import access
 from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
-from guanxi.core.search import search
+from guanxi.core.search import NEWEST, search
 from guanxi.core.selectors import with_included
 from guanxi.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageTotal
 
-OPPORTUNITY_SORTS = ("-updated_at", "name", "-amount", "-created_at")
+OPPORTUNITY_SORTS = ("-updated_at", "name", "-amount", "-created_at", NEWEST)
 OPPORTUNITY_FILTERS = {
     "owner": OWNER,
     "account": ID,
@@ -44,7 +44,11 @@ def stage_list(actor, pipeline: Pipeline) -> list[Stage]:
 
 
 def opportunity_queryset(
-    actor, *, q: str | None = None, filters: Mapping[str, Any] | None = None
+    actor,
+    *,
+    q: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    newest_first: bool = False,
 ) -> models.QuerySet[Opportunity]:
     qs = access.scoped(
         actor,
@@ -53,7 +57,7 @@ def opportunity_queryset(
     )
     qs = apply_filters(qs, actor, filters, OPPORTUNITY_FILTERS)
     if q:
-        qs = search(qs, q)
+        qs = search(qs, q, newest_first=newest_first)
     return qs
 
 
@@ -66,10 +70,9 @@ def opportunity_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    sort = check_sort(sort, OPPORTUNITY_SORTS)
-    return paginate(
-        opportunity_queryset(actor, q=q, filters=filters), sort=sort, cursor=cursor, limit=limit
-    )
+    sort = check_sort(sort, OPPORTUNITY_SORTS, default=NEWEST if q else None)
+    qs = opportunity_queryset(actor, q=q, filters=filters, newest_first=sort == NEWEST)
+    return paginate(qs, sort=sort, cursor=cursor, limit=limit)
 
 
 def opportunity_get(actor, pk: Any) -> Opportunity:

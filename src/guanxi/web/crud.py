@@ -26,7 +26,10 @@ SORT_LABELS = {
     "-created_at": gettext_lazy("Newest first"),
     "name": gettext_lazy("Name"),
     "-amount": gettext_lazy("Largest amount"),
+    "-id": gettext_lazy("Most recently added"),
 }
+# The search order (``core.search.NEWEST``): offered while searching, or once chosen.
+SEARCH_SORT = "-id"
 
 
 def owner_filter_options(actor) -> list[tuple[str, Any]]:
@@ -83,7 +86,11 @@ def list_page(
         "cursor": cursor,
         "next_url": next_url,
         "filtered": bool(q or filters),
-        "sort_options": [(s, SORT_LABELS.get(s, s)) for s in sorts],
+        "sort_options": [
+            (s, SORT_LABELS.get(s, s))
+            for s in sorts
+            if s != SEARCH_SORT or q or request.GET.get("sort") == SEARCH_SORT
+        ],
         "owner_options": owner_filter_options(request.user),
         **(context or {}),
     }
