@@ -1,4 +1,4 @@
-"""The account list's rows, built in Python.
+"""The account and contact lists' rows, built in Python.
 
 A list page shows 50 rows of ten cells; through the template engine that cost about 0.6 ms
 a row (most of the page's time), written with ``format_html`` it costs a tenth of that. The
@@ -55,3 +55,50 @@ def account_rows(items) -> SafeString:
     # One reverse for the page: every detail URL is this prefix plus the id.
     prefix = reverse("customers:account_detail", args=[0]).removesuffix("0/")
     return mark_safe("".join(_account_row(a, prefix) for a in items))  # noqa: S308
+
+
+_CONTACT_ROW = (
+    "<tr>\n"
+    '  <td class="cell-main"><a href="{}{}/">{}</a></td>\n'
+    "  <td>{}</td>\n"
+    "  <td>{}</td>\n"
+    '  <td class="nowrap">{}</td>\n'
+    "  <td>{}</td>\n"
+    "  <td>{}</td>\n"
+    '  <td class="nowrap">{}</td>\n'
+    '  <td class="nowrap muted"><time datetime="{}">{}</time></td>\n'
+    "</tr>"
+)
+
+
+def _contact_row(c, contact_prefix: str, account_prefix: str) -> SafeString:
+    account = (
+        format_html('<a href="{}{}/">{}</a>', account_prefix, c.account_id, c.account.name)
+        if c.account
+        else ""
+    )
+    tags = format_html_join("", '<span class="tag">{}</span>', ((t.name,) for t in c.tags.all()))
+    updated = timezone.localtime(c.updated_at)
+    return format_html(
+        _CONTACT_ROW,
+        contact_prefix,
+        c.pk,
+        c.name,
+        c.title,
+        account,
+        phone(c.mobile),
+        c.email,
+        tags,
+        c.owner.display_name,
+        updated.isoformat(),
+        formats.date_format(updated, "SHORT_DATE_FORMAT"),
+    )
+
+
+@register.simple_tag
+def contact_rows(items) -> SafeString:
+    contact_prefix = reverse("customers:contact_detail", args=[0]).removesuffix("0/")
+    account_prefix = reverse("customers:account_detail", args=[0]).removesuffix("0/")
+    return mark_safe(  # noqa: S308 — each row is built by format_html
+        "".join(_contact_row(c, contact_prefix, account_prefix) for c in items)
+    )
