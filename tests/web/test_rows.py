@@ -198,3 +198,29 @@ def test_activity_rows_and_buttons_are_the_markup_of_the_old_templates(
                 )
                 assert new == old
     assert "<script>" not in render(engine.get_template("activities/_rows.html").template)
+
+
+BOARD_CARDS = """{% load guanxi %}{% for d in col.cards %}
+      <li class="deal-card" data-id="{{ d.pk }}" data-version="{{ d.version }}" data-move-url="{% url 'sales:deal_move' d.pk %}" data-name="{{ d.name }}">
+        <a class="deal-card-title" href="{% url 'sales:deal_detail' d.pk %}">{{ d.name }}</a>
+        <div class="muted small">{{ d.account.name }}</div>
+        <div class="deal-card-meta"><span class="num">{% money d.amount d.currency %}</span><span class="muted small">{{ d.owner.display_name }}</span></div>
+      </li>
+      {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_board_cards_are_the_markup_of_the_old_template(rows_data, language):
+    from guanxi.sales.models import Pipeline
+    from guanxi.sales.selectors import kanban
+
+    rep = rows_data
+    pipeline = Pipeline.objects.get(organisation=rep.organisation, is_default=True)
+    cards = [d for col in kanban(rep, pipeline) for d in col["cards"]]
+    assert len(cards) >= 3
+    engine = engines["django"]
+    context = {"col": {"cards": cards}}
+    with translation.override(language):
+        want = engine.from_string(BOARD_CARDS).render(context)
+        got = engine.from_string("{% load deal_rows %}{% deal_cards col.cards %}").render(context)
+    assert got == want and "<script>" not in got
