@@ -224,3 +224,37 @@ def test_board_cards_are_the_markup_of_the_old_template(rows_data, language):
         want = engine.from_string(BOARD_CARDS).render(context)
         got = engine.from_string("{% load deal_rows %}{% deal_cards col.cards %}").render(context)
     assert got == want and "<script>" not in got
+
+
+def test_filter_select_is_the_markup_of_its_template(world):
+    from guanxi.core.models import Tag
+    from guanxi.customers.models import Region
+    from guanxi.web.templatetags.guanxi import filter_select
+
+    Tag.objects.create(organisation=world.org, name=EVIL)
+    tags = list(Tag.objects.filter(organisation=world.org))
+    engine = engines["django"]
+    template = engine.get_template("web/components/filter.html")
+    cases = [
+        ("region", "Region", Region.choices, "east", None),
+        ("owner", "<b>Owner</b>", [("me", "Mine"), ("7", EVIL)], None, "Everyone"),
+        ("tag", "Tag", tags, str(tags[-1].pk), None),
+        ("grade", "Grade", [], "", None),
+    ]
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for name, label, options, value, all_label in cases:
+                pairs = [
+                    (str(o[0]), o[1]) if isinstance(o, tuple) else (str(o.pk), str(o))
+                    for o in options
+                ]
+                want = template.render(
+                    {
+                        "name": name,
+                        "label": label,
+                        "options": pairs,
+                        "value": "" if value is None else str(value),
+                        "all_label": all_label or translation.gettext("All"),
+                    }
+                )
+                assert filter_select(name, label, options, value, all_label) == want

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.models import Scope
-from guanxi.core.selectors import owner_choices
+from guanxi.core.selectors import owner_choices, owner_names
 from guanxi.web.forms import AssignForm, VersionForm
 from guanxi.web.ui import apply_errors, error_messages, is_htmx
 
@@ -36,7 +36,7 @@ def owner_filter_options(actor) -> list[tuple[str, Any]]:
     """ "Mine", then the people whose records the actor sees (none for own-records roles)."""
     options: list[tuple[str, Any]] = [("me", _("Mine"))]
     if access.scope_of(actor) != Scope.OWN:
-        options += [(str(u.pk), u.display_name) for u in owner_choices(actor) if u.pk != actor.pk]
+        options += [(str(u.pk), u.display_name) for u in owner_names(actor) if u.pk != actor.pk]
     return options
 
 
