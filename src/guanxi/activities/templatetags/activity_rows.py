@@ -11,10 +11,11 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from guanxi.web.html import format_html
 from guanxi.web.templatetags.guanxi import badge, display, overdue
 
 register = template.Library()

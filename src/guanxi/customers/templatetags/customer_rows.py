@@ -10,12 +10,22 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from guanxi.web.html import format_html
 from guanxi.web.templatetags.guanxi import badge, display, phone, tone
 
 register = template.Library()
+
+
+def _tags(obj) -> SafeString:
+    # The prefetched tags as they are (``obj.tags.all()`` builds a manager each time).
+    tags = getattr(obj, "_prefetched_objects_cache", {}).get("tags")
+    if tags is None:
+        tags = obj.tags.all()
+    return mark_safe(  # noqa: S308 — each tag is built by format_html
+        "".join(format_html('<span class="tag">{}</span>', t.name) for t in tags)
+    )
 
 
 def _account_row(a, detail_prefix: str) -> SafeString:
@@ -25,7 +35,7 @@ def _account_row(a, detail_prefix: str) -> SafeString:
         else ""
     )
     grade = badge(a.grade, tone(a.grade, "grade")) if a.grade else ""
-    tags = format_html_join("", '<span class="tag">{}</span>', ((t.name,) for t in a.tags.all()))
+    tags = _tags(a)
     updated = timezone.localtime(a.updated_at)
     return format_html(
         "<tr>"
@@ -77,7 +87,7 @@ def _contact_row(c, contact_prefix: str, account_prefix: str) -> SafeString:
         if c.account
         else ""
     )
-    tags = format_html_join("", '<span class="tag">{}</span>', ((t.name,) for t in c.tags.all()))
+    tags = _tags(c)
     updated = timezone.localtime(c.updated_at)
     return format_html(
         _CONTACT_ROW,

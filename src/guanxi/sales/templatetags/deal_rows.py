@@ -7,9 +7,9 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from guanxi.web.html import format_html
 from guanxi.web.templatetags.guanxi import badge, display, money, tone
 
 register = template.Library()

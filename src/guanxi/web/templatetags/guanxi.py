@@ -9,12 +9,12 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from guanxi.core.normalize import format_phone
+from guanxi.web.html import format_html
 
 register = template.Library()
 
@@ -147,10 +147,12 @@ def filter_select(name: str, label: Any, options, value: Any = "", all_label: An
             pairs.append((str(option[0]), option[1]))
         else:
             pairs.append((str(option.pk), str(option)))
-    choices = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((v, mark_safe(" selected") if v == value else "", text) for v, text in pairs),
+    selected = mark_safe(" selected")
+    choices = mark_safe(  # noqa: S308 — each option is built by format_html
+        "".join(
+            format_html('<option value="{}"{}>{}</option>', v, selected if v == value else "", text)
+            for v, text in pairs
+        )
     )
     return format_html(_FILTER, name, label, name, name, all_label or _("All"), choices)
 
