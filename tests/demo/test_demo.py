@@ -282,3 +282,47 @@ def test_search_results_come_newest_first_page_after_page():
     # The visible rows only: a rep's search never returns a colleague's record.
     rep = _user("rep1")
     assert all(a.owner_id == rep.pk for a in selectors.account_list(rep, q="有限").items)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_on_sqlite_leaves_the_database_in_wal_mode(monkeypatch):
+    """The load writes through a rollback journal when it has the database to itself (no
+    double write through the WAL), waits for no other connection, and puts WAL back."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    switched = []
+    switch = loader._set_journal_mode
+
+    def spy(cursor, wanted):
+        switched.append((wanted, switch(cursor, wanted)))
+        return switched[-1][1]
+
+    monkeypatch.setattr(loader, "_set_journal_mode", spy)
+
+    def mode():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            return cursor.fetchone()[0]
+
+    assert mode() == "wal"
+    result = loader.load(accounts=30, seed=2, now=NOW, bulk=True)
+    assert result.phases["commit"] >= 0
+    assert mode() == "wal" and Account.objects.count() == 30
+    assert switched == [("delete", "wal"), ("wal", "delete")]
+    loader.delete_demo()
+    switched.clear()
+    # Another connection reading: the load stays in WAL mode rather than wait for it.
+    other = sqlite3.connect(connection.settings_dict["NAME"])
+    try:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM customers_account").fetchone()
+        loader.load(accounts=20, seed=2, now=NOW, bulk=True)
+    finally:
+        other.rollback()
+        other.close()
+    assert mode() == "wal" and Account.objects.count() == 20
+    assert switched == [("delete", None)]
