@@ -376,12 +376,14 @@ class _Saved:
 # entry at the end of its group. Such an index costs little to keep during the load; an
 # index that reaches a randomly ordered column (a name, a date, an amount) first is
 # updated all over and is cheaper dropped and built once at the end. ``KEEP_ORDERED``
-# says per database whether to keep the ordered ones: at 300,000 accounts keeping them
-# saved 3 s of 178 on SQLite and 55 s of 208 on PostgreSQL, whose B-trees insert at their
-# rightmost leaf on a fast path (benchmarks/README.md).
+# says per database whether to keep the ordered ones. Measured (benchmarks/README.md):
+# PostgreSQL's B-trees insert at their rightmost leaf on a fast path, and keeping them saved
+# 55 s of 208 at 300,000 accounts; SQLite's row-by-row index inserts cost about what its
+# sorted builds save (-3 s of 178 at 300,000 accounts, about +40 s of 615 at a million),
+# so it builds them all at the end.
 RANDOM_COLUMNS = frozenset({"name", "updated_at", "email", "mobile", "due_at", "amount"})
 GROWING_COLUMNS = frozenset({"id", "account_id", "contact_id", "opportunity_id", "object_id"})
-KEEP_ORDERED = {"sqlite": True, "postgresql": True}
+KEEP_ORDERED = {"sqlite": False, "postgresql": True}
 
 
 def written_in_order(columns: list[str]) -> bool:
