@@ -11,7 +11,7 @@ from guanxi.core import access, registry
 from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
 from guanxi.core.search import NEWEST, search
-from guanxi.core.selectors import with_included
+from guanxi.core.selectors import only_fields, with_included
 from guanxi.customers.models import (
     Account,
     AccountKind,
@@ -95,9 +95,13 @@ def contact_list(
     sort: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    fields: tuple[str, ...] | None = None,
 ) -> Page:
+    """A page of contacts; ``fields``: read only those (see ``core.selectors.only_fields``)."""
     sort = check_sort(sort, CONTACT_SORTS, default=NEWEST if q else None)
     qs = contact_queryset(actor, q=q, filters=filters, newest_first=sort == NEWEST)
+    if fields:
+        qs = only_fields(qs, fields)
     page = paginate(qs, sort=sort, cursor=cursor, limit=limit)
     models.prefetch_related_objects(page.items, "tags")
     return page

@@ -13,7 +13,7 @@ from guanxi.core import access
 from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
 from guanxi.core.search import NEWEST, search
-from guanxi.core.selectors import with_included
+from guanxi.core.selectors import only_fields, with_included
 from guanxi.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageTotal
 
 OPPORTUNITY_SORTS = ("-updated_at", "name", "-amount", "-created_at", NEWEST)
@@ -84,9 +84,13 @@ def opportunity_list(
     sort: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    fields: tuple[str, ...] | None = None,
 ) -> Page:
+    """A page of deals; ``fields``: read only those (see ``core.selectors.only_fields``)."""
     sort = check_sort(sort, OPPORTUNITY_SORTS, default=NEWEST if q else None)
     qs = opportunity_queryset(actor, q=q, filters=filters, newest_first=sort == NEWEST)
+    if fields:
+        qs = only_fields(qs, fields)
     return paginate(qs, sort=sort, cursor=cursor, limit=limit)
 
 

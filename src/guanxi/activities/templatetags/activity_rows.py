@@ -20,6 +20,26 @@ from guanxi.web.templatetags.guanxi import badge, display, overdue
 
 register = template.Library()
 
+# What a row shows (and the list's sort keys): the activity list reads only these.
+ROW_FIELDS = (
+    "id",
+    "version",
+    "kind",
+    "subject",
+    "due_at",
+    "done",
+    "created_at",
+    "updated_at",
+    "account__id",
+    "account__name",
+    "contact__id",
+    "contact__name",
+    "owner__id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
 _FORM = (
     '<form method="post" action="{}" class="inline-form" hx-post="{}" '
     'hx-target="closest [data-activity]" hx-swap="outerHTML">\n'

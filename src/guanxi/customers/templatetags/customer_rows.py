@@ -17,6 +17,23 @@ from guanxi.web.templatetags.guanxi import badge, display, phone, tone
 
 register = template.Library()
 
+# What a contact row shows (and the list's sort keys): the contact list reads only these.
+CONTACT_ROW_FIELDS = (
+    "id",
+    "name",
+    "title",
+    "mobile",
+    "email",
+    "created_at",
+    "updated_at",
+    "account__id",
+    "account__name",
+    "owner__id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
 
 def _tags(obj) -> SafeString:
     # The prefetched tags as they are (``obj.tags.all()`` builds a manager each time).

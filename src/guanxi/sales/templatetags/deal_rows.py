@@ -14,6 +14,26 @@ from guanxi.web.templatetags.guanxi import badge, display, money, tone
 
 register = template.Library()
 
+# What a row shows (and the list's sort keys): the deal list reads only these.
+ROW_FIELDS = (
+    "id",
+    "name",
+    "amount",
+    "currency",
+    "status",
+    "expected_close",
+    "created_at",
+    "updated_at",
+    "account__id",
+    "account__name",
+    "stage__id",
+    "stage__name",
+    "owner__id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
 _ROW = (
     "<tr>\n"
     '  <td class="cell-main"><a href="{}{}/">{}</a></td>\n'
