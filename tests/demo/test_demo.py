@@ -253,12 +253,16 @@ def test_board_totals_are_right_after_a_load_and_a_delete(bulk):
     assert StageTotal.objects.exists()
 
 
-def test_search_results_come_newest_first_page_after_page():
+@pytest.mark.parametrize("few", [20_000, -1])
+def test_search_results_come_newest_first_page_after_page(monkeypatch, few):
     """With a ``q`` and no ``sort``: every match the user may see, highest id first, and the
-    cursor pages through them without gap or repeat — on SQLite straight from FTS5."""
+    cursor pages through them without gap or repeat — on SQLite straight from FTS5, on
+    PostgreSQL by either plan (``few``: every term rare, or every term common)."""
+    from guanxi.core import search
     from guanxi.customers.selectors import contact_list, contact_queryset
     from guanxi.sales.selectors import opportunity_list, opportunity_queryset
 
+    monkeypatch.setattr(search, "PG_FEW_MATCHES", few)
     _load(accounts=150, seed=8)
     lists = [
         (selectors.account_list, selectors.account_queryset),
