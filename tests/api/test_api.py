@@ -143,10 +143,10 @@ def test_keyset_pagination_walks_every_row_once(client, admin):
     names = [f"Store {i:03d}" for i in range(23)]
     for name in names:
         account_create(actor=admin, data={"name": name})
-    for sort in ("name", "-updated_at", "-created_at"):
+    for sort in ("name", "-updated_at", "-created_at", "-id", None):
         seen, cursor = [], None
         while True:
-            params = {"limit": 5, "sort": sort}
+            params = {"limit": 5, "sort": sort} if sort else {"limit": 5, "q": "store"}
             if cursor:
                 params["cursor"] = cursor
             status, body, _ = client.get("/accounts", **params)
@@ -159,7 +159,7 @@ def test_keyset_pagination_walks_every_row_once(client, admin):
         assert len(seen) == len(set(seen))
         if sort == "name":
             assert seen == sorted(names)
-        if sort == "-created_at":
+        if sort in ("-created_at", "-id", None):  # None: a search, newest first
             assert seen == list(reversed(names))
 
 

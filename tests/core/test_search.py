@@ -54,3 +54,26 @@ def test_search_follows_updates_and_deletes(admin):
     assert [x.pk for x in account_queryset(admin, q="新名")] == [a.pk]
     account_delete(actor=admin, account=a)
     assert list(account_queryset(admin, q="新名")) == []
+
+
+@pytest.mark.django_db
+def test_search_order_is_newest_first_unless_another_is_asked(admin):
+    from guanxi.customers.selectors import account_list
+
+    made = [account_create(actor=admin, data={"name": f"Carter {n} 有限公司"}) for n in "BCA"]
+    newest = [a.pk for a in reversed(made)]
+    assert [a.pk for a in account_list(admin, q="carter").items] == newest
+    assert [a.pk for a in account_list(admin, q="有限").items] == newest
+    assert [a.name for a in account_list(admin, q="有限", sort="name").items] == [
+        "Carter A 有限公司",
+        "Carter B 有限公司",
+        "Carter C 有限公司",
+    ]
+    first = account_list(admin, q="carter", limit=2)
+    assert [a.pk for a in first.items] == newest[:2] and first.next_cursor
+    rest = account_list(admin, q="carter", limit=2, cursor=first.next_cursor)
+    assert [a.pk for a in rest.items] == newest[2:] and rest.next_cursor is None
+    # -id is also a sort of its own, with or without a search.
+    assert [a.pk for a in account_list(admin, sort="-id").items] == newest
+    # Other sorts keep their default without a search.
+    assert account_list(admin).sort == "-updated_at"

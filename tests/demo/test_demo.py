@@ -224,8 +224,122 @@ def test_common_terms_find_the_same_rows_in_the_same_order(monkeypatch):
     _load(accounts=150, seed=8)
     admin = _user("admin")
     terms = ["有限", "Carter", "食品"]
-    before = {q: [a.pk for a in selectors.account_list(admin, q=q, limit=20).items] for q in terms}
+
+    def ids(q):
+        return [
+            a.pk for a in selectors.account_list(admin, q=q, sort="-updated_at", limit=20).items
+        ]
+
+    before = {q: ids(q) for q in terms}
     monkeypatch.setattr(search, "COMMON_MATCHES", 1)
-    after = {q: [a.pk for a in selectors.account_list(admin, q=q, limit=20).items] for q in terms}
+    after = {q: ids(q) for q in terms}
     assert before == after
     assert before["有限"]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_board_totals_are_right_after_a_load_and_a_delete(bulk):
+    """The loader suspends the deals' total-keeping triggers and recounts after the load."""
+    from django.db.models import Count, Sum
+
+    from guanxi.sales.models import Pipeline, StageTotal
+    from guanxi.sales.selectors import kanban_totals, opportunity_queryset
+
+    loader.load(accounts=60, seed=3, now=NOW, bulk=bulk)
+    for username in ("admin", "manager", "rep1"):
+        user = _user(username)
+        pipeline = Pipeline.objects.get(organisation=user.organisation, is_default=True)
+        counted = {
+            row["stage_id"]: (row["n"], row["total"])
+            for row in opportunity_queryset(user)
+            .filter(pipeline=pipeline)
+            .order_by()
+            .values("stage_id")
+            .annotate(n=Count("id"), total=Sum("amount"))
+        }
+        kept = {k: (v["count"], v["total"]) for k, v in kanban_totals(user, pipeline).items()}
+        assert kept == counted and counted
+    assert loader.delete_demo()
+    assert not StageTotal.objects.exists()
+    # Upkeep is back after the delete: a new load is counted again.
+    loader.load(accounts=5, seed=3, now=NOW)
+    assert StageTotal.objects.exists()
+
+
+@pytest.mark.parametrize("few", [20_000, -1])
+def test_search_results_come_newest_first_page_after_page(monkeypatch, few):
+    """With a ``q`` and no ``sort``: every match the user may see, highest id first, and the
+    cursor pages through them without gap or repeat — on SQLite straight from FTS5, on
+    PostgreSQL by either plan (``few``: every term rare, or every term common)."""
+    from guanxi.core import search
+    from guanxi.customers.selectors import contact_list, contact_queryset
+    from guanxi.sales.selectors import opportunity_list, opportunity_queryset
+
+    monkeypatch.setattr(search, "PG_FEW_MATCHES", few)
+    _load(accounts=150, seed=8)
+    lists = [
+        (selectors.account_list, selectors.account_queryset),
+        (contact_list, contact_queryset),
+        (opportunity_list, opportunity_queryset),
+    ]
+    for username in ("admin", "manager", "rep1"):
+        user = _user(username)
+        for q in ("有限", "食品", "Carter", "王", "zzzz"):
+            for list_fn, queryset_fn in lists:
+                want = sorted(queryset_fn(user, q=q).values_list("id", flat=True), reverse=True)
+                got, cursor = [], None
+                while True:
+                    page = list_fn(user, q=q, cursor=cursor, limit=7)
+                    assert page.sort == "-id"
+                    got += [row.pk for row in page.items]
+                    cursor = page.next_cursor
+                    if not cursor:
+                        break
+                assert got == want, (username, q, list_fn.__name__)
+    # The visible rows only: a rep's search never returns a colleague's record.
+    rep = _user("rep1")
+    assert all(a.owner_id == rep.pk for a in selectors.account_list(rep, q="有限").items)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_on_sqlite_leaves_the_database_in_wal_mode(monkeypatch):
+    """The load writes through a rollback journal when it has the database to itself (no
+    double write through the WAL), waits for no other connection, and puts WAL back."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    switched = []
+    switch = loader._set_journal_mode
+
+    def spy(cursor, wanted):
+        switched.append((wanted, switch(cursor, wanted)))
+        return switched[-1][1]
+
+    monkeypatch.setattr(loader, "_set_journal_mode", spy)
+
+    def mode():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            return cursor.fetchone()[0]
+
+    assert mode() == "wal"
+    result = loader.load(accounts=30, seed=2, now=NOW, bulk=True)
+    assert result.phases["commit"] >= 0
+    assert mode() == "wal" and Account.objects.count() == 30
+    assert switched == [("delete", "wal"), ("wal", "delete")]
+    loader.delete_demo()
+    switched.clear()
+    # Another connection reading: the load stays in WAL mode rather than wait for it.
+    other = sqlite3.connect(connection.settings_dict["NAME"])
+    try:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM customers_account").fetchone()
+        loader.load(accounts=20, seed=2, now=NOW, bulk=True)
+    finally:
+        other.rollback()
+        other.close()
+    assert mode() == "wal" and Account.objects.count() == 20
+    assert switched == [("delete", None)]

@@ -162,3 +162,20 @@ def test_account_rows_escape_what_users_typed(client_for, world):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_search_results_are_listed_newest_first_and_say_so(world, many, client_for):
+    client = client_for(many)
+    url = reverse("customers:account_list")
+    response = client.get(url, {"q": "Bulk", "owner": "me"})
+    assert response.context["sort"] == "-id"
+    names = [a.name for a in response.context["items"]]
+    assert names == [f"Bulk {i:02d}" for i in reversed(range(ROWS))]
+    html = response.content.decode()
+    assert '<option value="-id" selected>Most recently added</option>' in html
+    # Without a search the option is not offered; once chosen it stays a valid sort.
+    assert "Most recently added" not in client.get(url).content.decode()
+    chosen = client.get(url, {"sort": "-id"})
+    assert chosen.status_code == 200 and "Most recently added" in chosen.content.decode()
+    by_name = client.get(url, {"q": "Bulk", "owner": "me", "sort": "name"})
+    assert [a.name for a in by_name.context["items"]] == sorted(names)

@@ -14,6 +14,7 @@ from guanxi.activities.models import Activity, ActivityKind
 from guanxi.core import access
 from guanxi.core.filters import BOOL, ID, OWNER, apply_filters, check_sort
 from guanxi.core.pagination import Page, paginate
+from guanxi.core.selectors import only_fields
 
 ACTIVITY_SORTS = ("-updated_at", "-created_at")
 ACTIVITY_FILTERS = {
@@ -40,11 +41,14 @@ def activity_list(
     sort: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    fields: tuple[str, ...] | None = None,
 ) -> Page:
+    """A page of activities; ``fields``: read only those (``core.selectors.only_fields``)."""
     sort = check_sort(sort, ACTIVITY_SORTS)
-    return paginate(
-        activity_queryset(actor, filters=filters), sort=sort, cursor=cursor, limit=limit
-    )
+    qs = activity_queryset(actor, filters=filters)
+    if fields:
+        qs = only_fields(qs, fields)
+    return paginate(qs, sort=sort, cursor=cursor, limit=limit)
 
 
 def activity_get(actor, pk: Any) -> Activity:

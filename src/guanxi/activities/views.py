@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST
 from guanxi.activities import selectors, services
 from guanxi.activities.forms import ActivityForm
 from guanxi.activities.models import ActivityKind
+from guanxi.activities.templatetags import activity_rows
 from guanxi.core import access
 from guanxi.web import crud
 from guanxi.web.ui import is_htmx, page, safe_next, toast
@@ -26,7 +29,7 @@ def activity_list(request):
     access.require_right(request.user, "activity", "read")
     return crud.list_page(
         request,
-        selector=selectors.activity_list,
+        selector=partial(selectors.activity_list, fields=activity_rows.ROW_FIELDS),
         template="activities/activity_list.html",
         rows_template="activities/_rows.html",
         sorts=selectors.ACTIVITY_SORTS,

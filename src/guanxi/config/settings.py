@@ -148,10 +148,16 @@ def database_config(url: str) -> dict:
 
 
 DATABASES = {"default": database_config(env("DATABASE_URL"))}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Every request reads its session: from the cache (a file, or Redis) instead of a round
+    # trip to the database server. Writes still go to the database, which stays the truth.
+    # (SQLite answers in-process, as fast as the file cache.)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["guanxi.core.auth.UserBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"

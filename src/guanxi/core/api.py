@@ -136,7 +136,11 @@ class ListFilters(Schema):
     q: str | None = Field(None, max_length=200, description="Full-text search (Latin or Chinese)")
     cursor: str | None = Field(None, max_length=500, description="`next_cursor` of the last page")
     limit: int = Field(50, ge=1, le=200)
-    sort: str | None = Field(None, description="A sort key such as `name` or `-updated_at`")
+    sort: str | None = Field(
+        None,
+        description="A sort key such as `name`, `-updated_at` or `-id`. Default: `-updated_at` "
+        "(latest change first); with `q`, `-id` (most recently added first)",
+    )
     owner: str | None = Field(None, description="`me` or a user id")
 
 
@@ -231,7 +235,12 @@ def register_crud(router: Router, crud: Crud) -> None:
         page = crud.list(request.user, filters=params, **kwargs)
         return page_body(page, crud.dump)
 
-    _list.__doc__ = f"List {crud.name} you can see, newest change first; keyset-paginated."
+    _list.__doc__ = f"List {crud.name} you can see, latest change first" + (
+        " — or, with `q` and no `sort`, most recently added first (`-id`)"
+        if crud.searchable
+        else ""
+    )
+    _list.__doc__ += "; keyset-paginated."
     router.get(
         f"/{crud.name}",
         response={200: page_schema(Out), 422: ErrorOut},

@@ -74,9 +74,10 @@ def apply_filters(
     return qs
 
 
-def check_sort(sort: str | None, allowed: tuple[str, ...]) -> str:
+def check_sort(sort: str | None, allowed: tuple[str, ...], *, default: str | None = None) -> str:
+    """``sort`` if allowed; without one, ``default`` or the first allowed."""
     if not sort:
-        return allowed[0]
+        return default or allowed[0]
     if sort not in allowed:
         raise ValidationFailed.on("sort", _("Select a valid choice."))
     return sort

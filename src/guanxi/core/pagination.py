@@ -57,9 +57,11 @@ def _decode(cursor: str) -> tuple[Any, int]:
 
 
 def paginate(qs: models.QuerySet, *, sort: str, cursor: str | None, limit: int) -> Page:
-    """One page of ``qs`` ordered by ``sort`` ("name" or "-updated_at"), then by id."""
+    """One page of ``qs`` ordered by ``sort`` ("name", "-updated_at", "-id"), then by id."""
     descending = sort.startswith("-")
     field = sort.lstrip("-")
+    if field == "id":
+        return _paginate_by_id(qs, sort=sort, cursor=cursor, limit=limit)
     table = qs.model._meta.db_table
     model_field = qs.model._meta.get_field(field)
     column = model_field.column
@@ -82,4 +84,28 @@ def paginate(qs: models.QuerySet, *, sort: str, cursor: str | None, limit: int) 
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = _encode(getattr(last, field), last.pk)
+    return Page(items=rows, next_cursor=next_cursor, sort=sort, limit=limit)
+
+
+def _paginate_by_id(qs: models.QuerySet, *, sort: str, cursor: str | None, limit: int) -> Page:
+    """Ordered by id alone (the search order, ``core.search.NEWEST``).
+
+    A SQLite search joined to its full-text index (``search(..., newest_first=True)``)
+    orders and pages by the index's rowid — the same number — so FTS5 returns the rows
+    in order and stops at the page's end.
+    """
+    from guanxi.core.search import MATCH_ID
+
+    descending = sort.startswith("-")
+    match = qs.query.extra.get(MATCH_ID)
+    column, key = (match[0], MATCH_ID) if match else (f'"{qs.model._meta.db_table}"."id"', "id")
+    if cursor:
+        _value, pk = _decode(cursor)
+        op = "<" if descending else ">"
+        qs = qs.extra(where=[f"{column} {op} %s"], params=[pk])  # noqa: S610
+    rows = list(qs.order_by(f"-{key}" if descending else key)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode(rows[-1].pk, rows[-1].pk)
     return Page(items=rows, next_cursor=next_cursor, sort=sort, limit=limit)

@@ -148,6 +148,15 @@ class Contact(OwnedModel):
                 fields=["organisation", "owner", "name", "id"], name="contact_owner_name_idx"
             ),
             models.Index(fields=["organisation", "account", "name"], name="contact_account_idx"),
+            # The contact list's default order (latest change first), for everyone and per
+            # owner, like the accounts': without them a rep's list sorted all their contacts.
+            models.Index(
+                fields=["organisation", "updated_at", "id"], name="contact_org_updated_idx"
+            ),
+            models.Index(
+                fields=["organisation", "owner", "updated_at", "id"],
+                name="contact_owner_updated_idx",
+            ),
             models.Index(fields=["organisation", "email"], name="contact_email_idx"),
             models.Index(fields=["organisation", "mobile"], name="contact_mobile_idx"),
         ]

@@ -10,8 +10,8 @@ from django.db import models
 from guanxi.core import access, registry
 from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.pagination import Page, paginate
-from guanxi.core.search import search
-from guanxi.core.selectors import with_included
+from guanxi.core.search import NEWEST, search
+from guanxi.core.selectors import only_fields, with_included
 from guanxi.customers.models import (
     Account,
     AccountKind,
@@ -23,7 +23,8 @@ from guanxi.customers.models import (
     Source,
 )
 
-ACCOUNT_SORTS = ("-updated_at", "name", "-created_at")
+# NEWEST ("-id"), most recently added first, is the default order of search results.
+ACCOUNT_SORTS = ("-updated_at", "name", "-created_at", NEWEST)
 ACCOUNT_FILTERS = {
     "owner": OWNER,
     "region": Region,
@@ -34,17 +35,21 @@ ACCOUNT_FILTERS = {
     "source": Source,
     "tag": "tags__id",
 }
-CONTACT_SORTS = ("-updated_at", "name", "-created_at")
+CONTACT_SORTS = ("-updated_at", "name", "-created_at", NEWEST)
 CONTACT_FILTERS = {"owner": OWNER, "account": ID, "tag": "tags__id"}
 
 
 def account_queryset(
-    actor, *, q: str | None = None, filters: Mapping[str, Any] | None = None
+    actor,
+    *,
+    q: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    newest_first: bool = False,
 ) -> models.QuerySet[Account]:
     qs = access.scoped(actor, Account.objects.select_related("owner"), "account")
     qs = apply_filters(qs, actor, filters, ACCOUNT_FILTERS)
     if q:
-        qs = search(qs, q)
+        qs = search(qs, q, newest_first=newest_first)
     return qs
 
 
@@ -57,10 +62,9 @@ def account_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    sort = check_sort(sort, ACCOUNT_SORTS)
-    page = paginate(
-        account_queryset(actor, q=q, filters=filters), sort=sort, cursor=cursor, limit=limit
-    )
+    sort = check_sort(sort, ACCOUNT_SORTS, default=NEWEST if q else None)
+    qs = account_queryset(actor, q=q, filters=filters, newest_first=sort == NEWEST)
+    page = paginate(qs, sort=sort, cursor=cursor, limit=limit)
     models.prefetch_related_objects(page.items, "tags")
     return page
 
@@ -70,12 +74,16 @@ def account_get(actor, pk: Any) -> Account:
 
 
 def contact_queryset(
-    actor, *, q: str | None = None, filters: Mapping[str, Any] | None = None
+    actor,
+    *,
+    q: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    newest_first: bool = False,
 ) -> models.QuerySet[Contact]:
     qs = access.scoped(actor, Contact.objects.select_related("owner", "account"), "contact")
     qs = apply_filters(qs, actor, filters, CONTACT_FILTERS)
     if q:
-        qs = search(qs, q)
+        qs = search(qs, q, newest_first=newest_first)
     return qs
 
 
@@ -87,11 +95,14 @@ def contact_list(
     sort: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    fields: tuple[str, ...] | None = None,
 ) -> Page:
-    sort = check_sort(sort, CONTACT_SORTS)
-    page = paginate(
-        contact_queryset(actor, q=q, filters=filters), sort=sort, cursor=cursor, limit=limit
-    )
+    """A page of contacts; ``fields``: read only those (see ``core.selectors.only_fields``)."""
+    sort = check_sort(sort, CONTACT_SORTS, default=NEWEST if q else None)
+    qs = contact_queryset(actor, q=q, filters=filters, newest_first=sort == NEWEST)
+    if fields:
+        qs = only_fields(qs, fields)
+    page = paginate(qs, sort=sort, cursor=cursor, limit=limit)
     models.prefetch_related_objects(page.items, "tags")
     return page
 

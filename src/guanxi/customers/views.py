@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from guanxi.customers.models import (
     LifecycleStage,
     Region,
 )
+from guanxi.customers.templatetags import customer_rows
 from guanxi.web import crud
 from guanxi.web.timeline import describe
 from guanxi.web.ui import page
@@ -189,7 +192,7 @@ def contact_list(request):
     account_filter = request.GET.get("account", "")
     return crud.list_page(
         request,
-        selector=selectors.contact_list,
+        selector=partial(selectors.contact_list, fields=customer_rows.CONTACT_ROW_FIELDS),
         template="customers/contact_list.html",
         rows_template="customers/_contact_rows.html",
         sorts=selectors.CONTACT_SORTS,

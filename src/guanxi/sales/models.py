@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import OwnedModel, TenantModel
+from guanxi.core.models import Organisation, OwnedModel, TenantModel, User
 from guanxi.customers.models import Account, Contact
 
 
@@ -136,3 +136,25 @@ class Opportunity(OwnedModel):
     @property
     def weighted_amount(self) -> Decimal:
         return (self.amount * self.stage.probability / 100).quantize(Decimal("0.01"))
+
+
+class StageTotal(models.Model):
+    """How many deals one owner has in one stage, and their amount: the board's figures.
+
+    Kept by database triggers on the deals (see ``guanxi.sales.totals``), never written by
+    the application.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    deals = models.BigIntegerField(default=0)
+    cents = models.DecimalField(max_digits=30, decimal_places=0, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "owner"], name="stage_total_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.owner_id}: {self.deals}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +15,7 @@ from guanxi.core.errors import DomainError, NotFound, ValidationFailed, VersionC
 from guanxi.sales import selectors, services
 from guanxi.sales.forms import DealForm
 from guanxi.sales.models import OpportunityStatus
+from guanxi.sales.templatetags import deal_rows
 from guanxi.web import crud
 from guanxi.web.templatetags.guanxi import money
 from guanxi.web.ui import error_messages, page
@@ -29,7 +32,7 @@ def deal_list(request):
     pipelines = selectors.stage_choices(actor)
     return crud.list_page(
         request,
-        selector=selectors.opportunity_list,
+        selector=partial(selectors.opportunity_list, fields=deal_rows.ROW_FIELDS),
         template="sales/deal_list.html",
         rows_template="sales/_deal_rows.html",
         sorts=selectors.OPPORTUNITY_SORTS,

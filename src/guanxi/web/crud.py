@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.models import Scope
-from guanxi.core.selectors import owner_choices
+from guanxi.core.selectors import owner_choices, owner_names
 from guanxi.web.forms import AssignForm, VersionForm
 from guanxi.web.ui import apply_errors, error_messages, is_htmx
 
@@ -27,14 +27,17 @@ SORT_LABELS = {
     "name": gettext_lazy("Name"),
     "-amount": gettext_lazy("Largest amount"),
     "-score": gettext_lazy("Highest score"),
+    "-id": gettext_lazy("Most recently added"),
 }
+# The search order (``core.search.NEWEST``): offered while searching, or once chosen.
+SEARCH_SORT = "-id"
 
 
 def owner_filter_options(actor) -> list[tuple[str, Any]]:
     """ "Mine", then the people whose records the actor sees (none for own-records roles)."""
     options: list[tuple[str, Any]] = [("me", _("Mine"))]
     if access.scope_of(actor) != Scope.OWN:
-        options += [(str(u.pk), u.display_name) for u in owner_choices(actor) if u.pk != actor.pk]
+        options += [(str(u.pk), u.display_name) for u in owner_names(actor) if u.pk != actor.pk]
     return options
 
 
@@ -84,7 +87,11 @@ def list_page(
         "cursor": cursor,
         "next_url": next_url,
         "filtered": bool(q or filters),
-        "sort_options": [(s, SORT_LABELS.get(s, s)) for s in sorts],
+        "sort_options": [
+            (s, SORT_LABELS.get(s, s))
+            for s in sorts
+            if s != SEARCH_SORT or q or request.GET.get("sort") == SEARCH_SORT
+        ],
         "owner_options": owner_filter_options(request.user),
         **(context or {}),
     }
