@@ -193,3 +193,17 @@ def test_a_lead_the_rules_give_away_is_still_answered_to_its_creator(world, api)
     assert status == 201 and body["owner"]["id"] == rep_c.pk
     status, _, _ = api(rep_a).get(f"/leads/{body['id']}")
     assert status == 404  # from then on it is rep_c's
+
+
+def test_nul_characters_are_a_field_error_not_a_crash(world, api):
+    client = api(world.users["rep_a"])
+    status, body, _ = client.post("/leads", {"name": "A", "email": "a@b.cn", "message": "x\x00y"})
+    assert status == 422 and "message" in body["error"]["fields"]
+    status, body, _ = client.post("/activities", {"subject": "call", "body": "a\x00b"})
+    assert status == 422 and "body" in body["error"]["fields"]
+    status, body, _ = client.post("/activities", {"subject": "call\x00"})  # tidied away
+    assert status == 201 and body["subject"] == "call"
+    status, body, _ = client.post(
+        "/leads", {"name": "B\x00", "email": "b@b.cn", "utm": {"utm_source": "x\x00"}}
+    )
+    assert status == 201 and body["name"] == "B" and body["utm"] == {"utm_source": "x"}

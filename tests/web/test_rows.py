@@ -99,7 +99,7 @@ def test_rows_are_the_markup_of_the_old_templates(rows_data, selector, old, new,
         want = engine.from_string(old).render(context, request)
         with CaptureQueriesContext(connection) as queries:
             got = engine.get_template(new).render({**context, "items": narrow}, request)
-    assert got == want and len(queries) == 0
+    assert got == want and len(queries) == 0, [q["sql"] for q in queries]
     assert "<script>" not in got
 
 

@@ -25,7 +25,7 @@ def clean_text(value: object) -> str:
     """Trim, fold full-width Latin and digits, and collapse runs of white space."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = unicodedata.normalize("NFKC", str(value)).replace("\x00", "")
     return _SPACES.sub(" ", text).strip()
 
 

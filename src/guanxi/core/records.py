@@ -49,6 +49,8 @@ def apply(instance: models.Model, data: Mapping[str, Any]) -> dict[str, tuple[An
                 changes[name] = (old, new)
             continue
         old = getattr(instance, name)
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it
+            raise ValidationFailed.on(name, _("Null characters are not allowed."))
         if value is not None and not isinstance(value, bool | int | float):
             try:
                 value = field.to_python(value)

@@ -99,6 +99,17 @@ def _prepare(data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
+def _storable(value: Any) -> Any:
+    """A raw submission as JSON every database keeps: without NUL characters."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def invalid_reason(lead: Lead) -> str:
     """Why a lead cannot be worked ("" when it can): no way to reach it, or test/spam text."""
     if not (lead.mobile or lead.phone or lead.email or lead.wechat_id):
@@ -179,7 +190,7 @@ def lead_capture(
     holds the database, several web workers overlap their reading and checking.
     """
     data = _prepare(data, LEAD_FIELDS)
-    lead = Lead(organisation=organisation, channel=channel, form=form, raw=raw or {})
+    lead = Lead(organisation=organisation, channel=channel, form=form, raw=_storable(raw or {}))
     apply(lead, data)
     if lead.marketing_consent:
         lead.consent_at = timezone.now()

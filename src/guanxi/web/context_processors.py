@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from guanxi.core import access
 from guanxi.core.notifications import unread_count
@@ -15,7 +16,10 @@ def navigation(request):
             for obj in access.OBJECTS
         },
         "is_admin": access.is_admin(user),
-        "unread_notifications": unread_count(user) if user.organisation_id else 0,
+        # Counted only if the page shows it (not for partial renders such as list rows).
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user))
+        if user.organisation_id
+        else 0,
         "LANGUAGES": settings.LANGUAGES,
         # Which navigation entry is the current page's ("customers:account_list" → accounts).
         "nav_current": _section(match),
