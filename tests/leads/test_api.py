@@ -207,3 +207,17 @@ def test_nul_characters_are_a_field_error_not_a_crash(world, api):
         "/leads", {"name": "B\x00", "email": "b@b.cn", "utm": {"utm_source": "x\x00"}}
     )
     assert status == 201 and body["name"] == "B" and body["utm"] == {"utm_source": "x"}
+
+
+def test_notifications_over_the_api(world, api, django_capture_on_commit_callbacks):
+    admin, rep = world.users["admin"], world.users["rep_a"]
+    lead = services.lead_create(actor=admin, data={"name": "For you", "email": "f@x.cn"})
+    services.lead_assign(actor=admin, lead=lead, owner=rep.pk)
+    client = api(rep)
+    status, body, _ = client.get("/notifications")
+    assert status == 200 and len(body) == 1 and body[0]["read_at"] is None
+    assert "For you" in body[0]["text"] and body[0]["url"] == f"/leads/{lead.pk}/"
+    assert api(world.users["rep_b"]).get("/notifications")[1] == []  # only one's own
+    status, body, _ = client.post("/notifications/read", {"ids": [body[0]["id"]]})
+    assert status == 200 and body == {"marked": 1}
+    assert client.get("/notifications")[1][0]["read_at"] is not None

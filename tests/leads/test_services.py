@@ -380,3 +380,17 @@ def test_company_match_ignores_place_and_legal_form(world):
         LeadMatch.objects.filter(lead=lead, reason="company").values_list("object_id", flat=True)
     )
     assert found == {account.pk}
+
+
+def test_duplicates_outside_the_scope_are_counted_not_shown(world):
+    from guanxi.leads.selectors import conversion_choices, lead_matches
+
+    rep_a = world.users["rep_a"]
+    mine = contact_create(actor=rep_a, data={"name": "Mine", "mobile": "13811112222"})
+    contact_create(actor=world.users["rep_c"], data={"name": "Theirs", "mobile": "13811112222"})
+    lead = services.lead_create(actor=rep_a, data={"name": "L", "mobile": "13811112222"})
+    found = lead_matches(rep_a, lead)
+    assert [m["object"] for m in found if "object" in m] == [mine]
+    assert found[-1] == {"hidden": 1}
+    accounts, contacts = conversion_choices(rep_a, lead, found)
+    assert contacts == [mine] and accounts == []

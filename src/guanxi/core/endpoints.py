@@ -225,6 +225,46 @@ def token_revoke(request, id: int):
     return 204, None
 
 
+class NotificationOut(Schema):
+    id: int
+    verb: str
+    text: str
+    url: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationsRead(Input):
+    ids: list[int] | None = Field(None, max_length=500, description="Omit: mark all read")
+
+
+@router.get(
+    "/notifications",
+    response=list[NotificationOut],
+    tags=["me"],
+    summary="Your notifications, newest first (the last 50)",
+    operation_id="notification_list",
+)
+def notification_list(request):
+    """Such as "New lead for you", written in your language; `read_at` is null until read."""
+    from guanxi.core import notifications
+
+    return notifications.recent(request.user)
+
+
+@router.post(
+    "/notifications/read",
+    response={200: dict[str, int], 422: ErrorOut},
+    tags=["me"],
+    summary="Mark your notifications read",
+    operation_id="notification_read",
+)
+def notification_read(request, payload: NotificationsRead):
+    from guanxi.core import notifications
+
+    return {"marked": notifications.mark_read(request.user, payload.ids)}
+
+
 class EventOut(Schema):  # also the shape of timeline entries
     id: int
     occurred_at: datetime

@@ -7,7 +7,6 @@ an unowned lead in a pool to everyone who may use that pool.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -164,21 +163,28 @@ def hot_threshold(actor) -> int:
 
 
 def lead_matches(actor, lead: Lead) -> list[dict[str, Any]]:
-    """The possible duplicates of a lead that the actor may see (others are only counted)."""
+    """The possible duplicates of a lead that the actor may see (others are only counted).
+
+    One scoped query per kind of record, whatever the number of matches.
+    """
     from guanxi.customers import selectors as customer_selectors
 
     rows = list(LeadMatch.objects.filter(lead=lead).order_by("-similarity", "id"))
+    bases = {
+        "lead": _visible(actor) if access.has_right(actor, "lead", "read") else Lead.objects.none(),
+        "contact": customer_selectors.contact_queryset(actor),
+        "account": customer_selectors.account_queryset(actor),
+    }
+    visible = {
+        kind: base.in_bulk({m.object_id for m in rows if m.object_type == kind})
+        for kind, base in bases.items()
+        if any(m.object_type == kind for m in rows)
+    }
     found: list[dict[str, Any]] = []
     hidden = 0
     for m in rows:
-        try:
-            if m.object_type == "lead":
-                obj = lead_get(actor, m.object_id)
-            elif m.object_type == "contact":
-                obj = customer_selectors.contact_get(actor, m.object_id)
-            else:
-                obj = customer_selectors.account_get(actor, m.object_id)
-        except NotFound:
+        obj = visible.get(m.object_type, {}).get(m.object_id)
+        if obj is None:
             hidden += 1
             continue
         found.append(
@@ -191,6 +197,19 @@ def lead_matches(actor, lead: Lead) -> list[dict[str, Any]]:
             }
         )
     return found + ([{"hidden": hidden}] if hidden else [])
+
+
+def conversion_choices(actor, lead: Lead, matches: list[dict[str, Any]]) -> tuple[list, list]:
+    """Existing accounts and contacts to offer when converting: the duplicates the actor
+    sees, plus the accounts of those contacts (when the actor sees them too)."""
+    from guanxi.customers import selectors as customer_selectors
+
+    accounts = [m["object"] for m in matches if m.get("type") == "account"]
+    contacts = [m["object"] for m in matches if m.get("type") == "contact"]
+    more = {c.account_id for c in contacts if c.account_id} - {a.pk for a in accounts}
+    if more:
+        accounts += list(customer_selectors.account_queryset(actor).filter(pk__in=more))
+    return accounts, contacts
 
 
 def lead_timeline(actor, lead: Lead, *, limit: int = 50) -> list[Event]:
@@ -229,12 +248,6 @@ def view_counts(actor) -> dict[str, str]:
         n = qs.values("pk")[: COUNT_CAP + 1].count()
         counts[view] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     return counts
-
-
-def owned_open_count(actor) -> int:
-    return Lead.objects.filter(
-        organisation_id=actor.organisation_id, owner=actor, status__in=OPEN_STATUSES
-    ).count()
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -336,14 +349,6 @@ def public_form(key: str) -> WebForm:
     if form is None or not form.organisation.is_active:
         raise NotFound()
     return form
-
-
-def recent_intake(actor, since_minutes: int = 60) -> int:
-    return (
-        _visible(actor)
-        .filter(created_at__gte=timezone.now() - timedelta(minutes=since_minutes))
-        .count()
-    )
 
 
 def web_form_stats(actor, forms: list[WebForm]) -> dict[int, dict[str, Any]]:

@@ -8,7 +8,6 @@ goes through ``lead_capture``, so they are all cleaned, checked and routed alike
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 from django.db import models, transaction
@@ -657,10 +656,6 @@ def rescore_open(*, organisation_id: int, batch: int = 2000) -> int:
             Lead.objects.bulk_update(changed, ["score", "probability", "scored_at"])
         done += len(chunk)
         last = chunk[-1].pk
-
-
-def overdue_cutoff(pool: Pool, now) -> Any:
-    return now - timedelta(days=pool.reclaim_days)
 
 
 @transaction.atomic

@@ -245,19 +245,10 @@ def lead_release(request, pk: int):
 
 @page
 def lead_convert(request, pk: int):
-    from guanxi.customers import selectors as customer_selectors
-
     actor = request.user
     lead = selectors.lead_get(actor, pk)
     matches = selectors.lead_matches(actor, lead)
-    accounts = [m["object"] for m in matches if m.get("type") == "account"]
-    contacts = [m["object"] for m in matches if m.get("type") == "contact"]
-    for c in contacts:
-        if c.account_id and all(a.pk != c.account_id for a in accounts):
-            try:
-                accounts.append(customer_selectors.account_get(actor, c.account_id))
-            except Exception:  # noqa: S112 — an account the actor cannot see is not offered
-                continue
+    accounts, contacts = selectors.conversion_choices(actor, lead, matches)
     form = ConvertForm(
         request.POST or None,
         accounts=accounts,
