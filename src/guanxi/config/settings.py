@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.leads",
     "guanxi.activities",
+    "guanxi.dataio",
+    "guanxi.analytics",
     "guanxi.web",
 ]
 
