@@ -16,6 +16,21 @@ from guanxi.customers.services import account_create, contact_create
 from guanxi.sales.services import opportunity_create
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lead_configuration():
+    """Each test starts without a held lead configuration: organisation ids come round
+    again once a test's transaction is rolled back."""
+    from guanxi.leads import routing
+
+    routing._configs.clear()
+    routing._workers_held.clear()
+    yield
+    routing._configs.clear()
+    routing._workers_held.clear()
+
+
 _seq = itertools.count(1)
 
 

@@ -158,6 +158,24 @@ def test_round_robin_takes_turns_and_least_loaded_balances(world):
     assert lead.owner in members
 
 
+def test_a_changed_role_takes_a_user_out_of_the_turns_at_once(world):
+    """Who can be given leads is held between leads; a permission change drops it."""
+    from guanxi.core.models import Role
+    from guanxi.core.services import user_change_role
+
+    admin, rep_b = world.users["admin"], world.users["rep_b"]
+    east = world.users["rep_a"].team
+    _rule(admin, name="RR", action="round_robin", team=east.pk)
+    capture(world.org, name="First", email="first@x.cn")
+    readers = Role.objects.create(
+        organisation=world.org, code="reader", name="Reader", permissions={"lead": ["read"]}
+    )
+    user_change_role(actor=admin, user=rep_b, role=readers, team=east)
+    owners = {capture(world.org, name=f"L{i}", email=f"l{i}@x.cn").owner for i in range(6)}
+    assert rep_b not in owners
+    assert owners == {world.users["rep_a"], world.users["east_manager"]}
+
+
 def test_rule_validation(world):
     admin = world.users["admin"]
     with pytest.raises(ValidationFailed) as exc:
@@ -394,3 +412,15 @@ def test_duplicates_outside_the_scope_are_counted_not_shown(world):
     assert found[-1] == {"hidden": 1}
     accounts, contacts = conversion_choices(rep_a, lead, found)
     assert contacts == [mine] and accounts == []
+
+
+def test_company_match_on_a_latin_name(world):
+    """Latin names are found word by word through the search index, whatever their form."""
+    admin = world.users["admin"]
+    account = account_create(actor=admin, data={"name": "Acme Foods Co., Ltd."})
+    account_create(actor=admin, data={"name": "Acme Trading Ltd."})
+    lead = capture(world.org, name="Joe", email="joe@acme.example", company="ACME FOODS LIMITED")
+    found = set(
+        LeadMatch.objects.filter(lead=lead, reason="company").values_list("object_id", flat=True)
+    )
+    assert found == {account.pk}

@@ -46,7 +46,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def record(
+def build(
     actor,
     verb: str,
     obj: models.Model | None = None,
@@ -57,7 +57,8 @@ def record(
     data: dict[str, Any] | None = None,
     organisation_id: int | None = None,
 ) -> Event:
-    event = Event.objects.create(
+    """An event, not yet stored: ``emit`` stores one or several together."""
+    event = Event(
         organisation_id=organisation_id
         or getattr(obj, "organisation_id", None)
         or actor.organisation_id,
@@ -70,12 +71,29 @@ def record(
         changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in (changes or {}).items()},
         data={k: _jsonable(v) for k, v in (data or {}).items()},
     )
-    for prefix, fns in list(_in_transaction.items()):
-        if verb.startswith(prefix):
-            for fn in fns:
-                fn(event)
-    transaction.on_commit(lambda: _deliver(event))
+    # The changed object as the caller holds it, for in-transaction subscribers (not stored).
+    event.subject = obj
     return event
+
+
+def emit(*built: Event) -> list[Event]:
+    """Store events (in one statement when there are several) and hand them on."""
+    if len(built) == 1:
+        built[0].save(force_insert=True)
+    else:
+        Event.objects.bulk_create(built)
+    for event in built:
+        for prefix, fns in list(_in_transaction.items()):
+            if event.verb.startswith(prefix):
+                for fn in fns:
+                    fn(event)
+        transaction.on_commit(lambda event=event: _deliver(event))
+    return list(built)
+
+
+def record(actor, verb: str, obj: models.Model | None = None, **kwargs) -> Event:
+    """Store one event with the change that caused it (see ``build`` for the arguments)."""
+    return emit(build(actor, verb, obj, **kwargs))[0]
 
 
 def _deliver(event: Event) -> None:

@@ -195,7 +195,7 @@ def index_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             f'CREATE INDEX "{table}_search_idx" ON "{table}" '
-            f"USING gin (to_tsvector('simple', search_tokens))"
+            f"USING gin (to_tsvector('simple', search_tokens)) WITH (fastupdate = off)"
         ]
     return []
 
@@ -218,6 +218,28 @@ def search_index_operation(table: str) -> migrations.RunPython:
     def backward(apps, schema_editor):
         for sql in drop_index_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(sql)
+
+    return migrations.RunPython(forward, backward)
+
+
+def direct_index_operation(table: str) -> migrations.RunPython:
+    """A migration operation that makes an existing PostgreSQL search index take each new
+    row at once (``fastupdate = off``) and empties its list of pending rows.
+
+    With the default, new rows wait in an unsorted pending list until a vacuum, and every
+    search reads that whole list: up to 4 MB, several milliseconds a query on a table that
+    takes new rows all day (leads, contacts). Without it an insert costs a little more and a
+    search stays at a fraction of a millisecond.
+    """
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'ALTER INDEX "{table}_search_idx" SET (fastupdate = off)')
+            schema_editor.execute(f"SELECT gin_clean_pending_list('\"{table}_search_idx\"')")
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'ALTER INDEX "{table}_search_idx" RESET (fastupdate)')
 
     return migrations.RunPython(forward, backward)
 

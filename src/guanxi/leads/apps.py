@@ -9,10 +9,15 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core import events, registry
-        from guanxi.leads import handlers, services, tasks  # noqa: F401 (registers the jobs)
+        from guanxi.leads import handlers, routing, services, tasks  # noqa: F401 (registers the jobs)
         from guanxi.leads.models import Lead
 
         registry.organisation_setup.append(services.leads_setup)
         registry.object_querysets["lead"] = Lead.objects.all
         # The notification commits with the assignment (one commit per lead, not two).
         events.subscribe("lead.assigned", handlers.notify_new_owner, in_transaction=True)
+        # Who can be given leads is held for a second; changes to people apply at once
+        # (dropped with the change, and again once it commits).
+        for prefix in ("user.", "team.", "permission."):
+            events.subscribe(prefix, routing.forget_on_event, in_transaction=True)
+            events.subscribe(prefix, routing.forget_on_event)

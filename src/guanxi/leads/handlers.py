@@ -15,7 +15,11 @@ def notify_new_owner(event: Event) -> None:
     owner_id = owner_change[1]
     if owner_id is None or owner_id == event.actor_id:
         return
-    owner = User.objects.filter(pk=owner_id).select_related("organisation").first()
+    lead = getattr(event, "subject", None)
+    if lead is not None and lead.owner_id == owner_id:
+        owner = lead.owner  # as the assignment holds it: no second read
+    else:
+        owner = User.objects.filter(pk=owner_id).select_related("organisation").first()
     if owner is None or owner.organisation_id != event.organisation_id:
         return
     name = event.object_repr or f"#{event.object_id}"

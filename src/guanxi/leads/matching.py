@@ -11,11 +11,9 @@ import re
 import unicodedata
 
 from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz
 
-from guanxi.core.search import parse_query, search
+from guanxi.core.search import parse_query
 from guanxi.customers.models import Account, Contact
 
 COMPANY_SIMILARITY = 85  # percent; below this a company name is not called similar
@@ -146,8 +144,9 @@ _PLACES = tuple(
 )
 
 
-def company_key(name: str) -> str:
-    """``杭州鑫盛食品有限公司`` → ``鑫盛食品``; ``Acme Foods Co., Ltd.`` → ``acmefoods``."""
+def company_words(name: str) -> str:
+    """The words that tell a company apart, without its place and legal form:
+    ``杭州鑫盛食品有限公司`` → ``鑫盛食品``; ``Acme Foods Co., Ltd.`` → ``acme foods``."""
     text = unicodedata.normalize("NFKC", name or "").casefold()
     text = re.sub(r"[()（）\[\]【】]", " ", text)
     words = _PUNCT.sub(" ", text).strip()
@@ -162,17 +161,21 @@ def company_key(name: str) -> str:
             ):
                 words = words[: -len(suffix)].strip()
                 changed = True
-    key = words.replace(" ", "")
     for _round in range(2):  # 浙江杭州… : a province, then a city
         for place in _PLACES:
             for form in (place + "市", place + "省", place):
-                if key.startswith(form) and len(key) - len(form) >= 3:
-                    key = key[len(form) :]
+                if words.startswith(form) and len(words.replace(" ", "")) - len(form) >= 3:
+                    words = words[len(form) :].strip()
                     break
             else:
                 continue
             break
-    return key
+    return words
+
+
+def company_key(name: str) -> str:
+    """``杭州鑫盛食品有限公司`` → ``鑫盛食品``; ``Acme Foods Co., Ltd.`` → ``acmefoods``."""
+    return company_words(name).replace(" ", "")
 
 
 def similarity(a: str, b: str) -> int:
@@ -186,52 +189,83 @@ def similarity(a: str, b: str) -> int:
 
 
 def find_matches(lead, *, limit: int = 5) -> list[tuple[str, int, str, int]]:
-    """``(object_type, id, reason, similarity)`` of the records this lead may duplicate."""
+    """``(object_type, id, reason, similarity)`` of the records this lead may duplicate.
+
+    One statement whatever is checked: leads and contacts with the same mobile or email
+    (each side of the OR an index search), and accounts whose names hold every word of the
+    lead's company (through the search index), at most a few of each.
+    """
     from guanxi.leads.models import Lead
 
     org = lead.organisation_id
-    found: dict[tuple[str, int, str], int] = {}
-    phones = [p for p in {lead.mobile, lead.phone} if p]
-    same = Q(mobile__in=phones) if phones else Q(pk__in=[])
-    if lead.email:
-        same |= Q(email=lead.email)
+    phones = sorted({p for p in (lead.mobile, lead.phone) if p})
+    parts: list[str] = []
+    params: list = []
     if phones or lead.email:
-        # One query per table; each side of the OR is an index search.
-        for object_type, qs in (
-            ("lead", Lead.objects.filter(organisation_id=org).exclude(pk=lead.pk)),
-            ("contact", Contact.objects.filter(organisation_id=org)),
-        ):
-            for pk, mobile, email in qs.filter(same).values_list("pk", "mobile", "email")[
-                : limit * 2
-            ]:
-                if mobile and mobile in phones:
-                    found[(object_type, pk, "phone")] = 100
-                if lead.email and email == lead.email:
-                    found[(object_type, pk, "email")] = 100
-    key = company_key(lead.company)
+        same = []
+        if phones:
+            same.append(f"mobile IN ({', '.join(['%s'] * len(phones))})")
+        if lead.email:
+            same.append("email = %s")
+        values = [*phones, *([lead.email] if lead.email else [])]
+        for kind, model in (("lead", Lead), ("contact", Contact)):
+            table = connection.ops.quote_name(model._meta.db_table)
+            other = " AND id <> %s" if kind == "lead" and lead.pk else ""
+            parts.append(
+                f"SELECT * FROM (SELECT '{kind}' AS kind, id, mobile AS a, email AS b "  # noqa: S608
+                f"FROM {table} WHERE organisation_id = %s AND ({' OR '.join(same)}){other} "
+                f"LIMIT %s) AS {kind}_same"
+            )
+            params += [org, *values, *([lead.pk] if other else []), limit * 2]
+    words = company_words(lead.company)
+    key = words.replace(" ", "")
     if len(key) >= 2:
-        for pk, name in company_candidates(org, key):
-            score = similarity(key, company_key(name))
+        found_sql = _company_sql(words)
+        if found_sql:
+            table = connection.ops.quote_name(Account._meta.db_table)
+            parts.append(
+                f"SELECT * FROM (SELECT 'account' AS kind, id, name AS a, '' AS b "  # noqa: S608
+                f"FROM {table} WHERE organisation_id = %s AND {found_sql[0]} LIMIT %s) AS named"
+            )
+            params += [org, *found_sql[1], COMPANY_CANDIDATES]
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    found: dict[tuple[str, int, str], int] = {}
+    for kind, pk, a, b in rows:
+        if kind == "account":
+            score = similarity(key, company_key(a))
             if score >= COMPANY_SIMILARITY:
                 found[("account", pk, "company")] = score
+            continue
+        if a and a in phones:
+            found[(kind, pk, "phone")] = 100
+        if lead.email and b == lead.email:
+            found[(kind, pk, "email")] = 100
     ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
     return [(t, pk, reason, score) for (t, pk, reason), score in ranked[: limit * 3]]
 
 
-def company_candidates(organisation_id: int, key: str, limit: int = 20) -> list[tuple[int, str]]:
-    """Accounts whose names hold every term of ``key``: at most ``limit``, found through
-    the search index and stopping there, however common the terms (食品, 贸易)."""
+# At most this many accounts are scored for a company name, however common its words.
+COMPANY_CANDIDATES = 20
+
+
+def _company_sql(words: str) -> tuple[str, list] | None:
+    """A condition on accounts: the name holds every word (whole words, not prefixes — a
+    duplicate is the same name, and a prefix term costs PostgreSQL a scan of every word it
+    begins)."""
+    terms = parse_query(words)
+    if not terms:
+        return None
+    table = Account._meta.db_table
     if connection.vendor == "sqlite":
-        terms = parse_query(key)
-        if not terms:
-            return []
-        match = " ".join(f'"{t.text}"' + ("*" if t.prefix else "") for t in terms)
-        sql = (
-            'SELECT rowid FROM "customers_account_fts" WHERE "customers_account_fts" MATCH %s '
-            "LIMIT %s"
-        )
-        ids = RawSQL(sql, [match, limit * 5])  # noqa: S611 (constant SQL, values as parameters)
-        qs = Account.objects.filter(organisation_id=organisation_id, pk__in=ids)
-    else:
-        qs = search(Account.objects.filter(organisation_id=organisation_id), key).order_by()
-    return list(qs.values_list("pk", "name")[:limit])
+        match = " ".join(f'"{t.text}"' for t in terms)
+        fts = f'"{table}_fts"'
+        return f"id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s LIMIT %s)", [  # noqa: S608
+            match,
+            COMPANY_CANDIDATES * 5,
+        ]
+    tsquery = " & ".join(f"'{t.text}'" for t in terms)
+    return "to_tsvector('simple', search_tokens) @@ to_tsquery('simple', %s)", [tsquery]

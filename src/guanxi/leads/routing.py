@@ -9,6 +9,7 @@ goes to ``fallback`` (the person entering it) or to the pool for its region.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,24 +32,33 @@ class Config:
     pools: list[Pool]
 
 
-_configs: dict[int, tuple[tuple, Config]] = {}
+_configs: dict[int, tuple[float, tuple, Config]] = {}
+
+# How long a process trusts the configuration it holds before asking the database whether
+# it changed: a change made in another process applies there within this many seconds, and
+# a change made in this process at once (``changed`` drops the copy on commit).
+RECHECK_SECONDS = 1.0
 
 
 def config(organisation_id: int) -> Config:
-    """Rules, scoring rules and pools of the organisation: one small query when unchanged.
+    """Rules, scoring rules, pools and settings of the organisation, read once and kept.
 
-    Every configuration service sets ``LeadSettings.changed_at``; each process compares it
-    with the copy it holds and reloads on a difference, so a change applies at once
-    everywhere without re-reading every rule for every lead.
+    Every configuration service sets ``LeadSettings.changed_at``; a process compares it
+    with the copy it holds (at most once a second) and reloads on a difference, so leads
+    arriving by the hundred a second do not re-read every rule, or even the settings row.
     """
     from guanxi.leads.models import ScoringRule
 
+    now = time.monotonic()
+    held = _configs.get(organisation_id)
+    if held is not None and now - held[0] < RECHECK_SECONDS:
+        return held[2]
     settings = LeadSettings.objects.filter(organisation_id=organisation_id).first()
     stamp = (settings.pk, settings.changed_at) if settings else (None, None)
-    held = _configs.get(organisation_id)
-    if held is not None and held[0] == stamp:
-        held[1].settings = settings
-        return held[1]
+    if held is not None and held[1] == stamp:
+        held[2].settings = settings
+        _configs[organisation_id] = (now, stamp, held[2])
+        return held[2]
     cfg = Config(
         settings=settings,
         rules=list(
@@ -61,15 +71,18 @@ def config(organisation_id: int) -> Config:
         ),
         pools=list(Pool.objects.filter(organisation_id=organisation_id, is_active=True)),
     )
-    _configs[organisation_id] = (stamp, cfg)
+    _configs[organisation_id] = (now, stamp, cfg)
     return cfg
 
 
 def changed(organisation_id: int) -> None:
     """Mark the organisation's lead configuration as changed (call inside the write)."""
+    from django.db import transaction
     from django.utils import timezone
 
     LeadSettings.objects.filter(organisation_id=organisation_id).update(changed_at=timezone.now())
+    forget(organisation_id)
+    transaction.on_commit(lambda: forget(organisation_id))
 
 
 def can_use_pool(actor, pool: Pool | None) -> bool:
@@ -107,16 +120,42 @@ def pool_for(lead: Lead, cfg: Config | None = None) -> Pool | None:
     return next((p for p in cfg.pools if not p.region), None)
 
 
-def _members(rule: AssignmentRule) -> models.QuerySet[User]:
-    """Active users of the rule's team (and sub-teams) who may work leads, by id."""
-    if rule.team_id is None:
-        return User.objects.none()
-    users = User.objects.filter(
-        organisation_id=rule.organisation_id,
-        is_active=True,
-        team__path__startswith=rule.team.path,
-    ).select_related("role", "organisation")
-    return users.order_by("id")
+_workers_held: dict[tuple[int, int], tuple[float, list[User]]] = {}
+
+
+def _workers(rule: AssignmentRule) -> list[User]:
+    """The active users a rule can give leads to, by id: its user, or its team's members
+    (sub-teams included) whose role lets them work leads.
+
+    Read at most once a second per rule, like the rules themselves; a change to a user,
+    role or team in this process applies at once (``forget``).
+    """
+    key = (rule.organisation_id, rule.pk)
+    now = time.monotonic()
+    held = _workers_held.get(key)
+    if held is not None and now - held[0] < RECHECK_SECONDS:
+        return held[1]
+    users = User.objects.filter(organisation_id=rule.organisation_id, is_active=True)
+    if rule.action == RuleAction.USER:
+        users = users.filter(pk=rule.user_id)
+    elif rule.team_id is not None:
+        users = users.filter(team__path__startswith=rule.team.path)
+    else:
+        users = users.none()
+    found = [u for u in users.select_related("role", "organisation").order_by("id") if _can_work(u)]
+    _workers_held[key] = (now, found)
+    return found
+
+
+def forget(organisation_id: int) -> None:
+    """Drop what this process holds of the organisation's lead configuration and people."""
+    _configs.pop(organisation_id, None)
+    for key in [k for k in _workers_held if k[0] == organisation_id]:
+        _workers_held.pop(key, None)
+
+
+def forget_on_event(event) -> None:
+    forget(event.organisation_id)
 
 
 def _can_work(user: User) -> bool:
@@ -129,7 +168,7 @@ def _round_robin(rule: AssignmentRule) -> User | None:
     One UPDATE … RETURNING picks the turn and records it: the row stays locked until the
     lead's transaction commits, so leads created at the same moment take consecutive turns.
     """
-    members = {u.pk: u for u in _members(rule) if _can_work(u)}
+    members = {u.pk: u for u in _workers(rule)}
     if not members:
         return None
     ids = sorted(members)
@@ -148,7 +187,7 @@ def _round_robin(rule: AssignmentRule) -> User | None:
 
 def _least_loaded(rule: AssignmentRule) -> User | None:
     AssignmentRule.objects.select_for_update().filter(pk=rule.pk).first()
-    members = [u for u in _members(rule) if _can_work(u)]
+    members = _workers(rule)
     if not members:
         return None
     load = dict(
@@ -181,11 +220,9 @@ def choose(
         if not rule.is_active or not matches(lead, rule.conditions, lead_facts):
             continue
         if rule.action == RuleAction.USER:
-            # read now, not from the cached rule: the user may have left or changed role
-            user = User.objects.filter(pk=rule.user_id, is_active=True).select_related("role")
-            user = user.first()
-            if user is not None and _can_work(user):
-                return rule, user, None
+            workers = _workers(rule)
+            if workers:
+                return rule, workers[0], None
             continue
         if rule.action == RuleAction.ROUND_ROBIN:
             user = _round_robin(rule)

@@ -135,8 +135,8 @@ def _stamp(lead: Lead, actor: User | None, *, creating: bool = False) -> None:
     lead.updated_at = now
 
 
-def _record(actor, verb: str, lead: Lead, **kwargs) -> None:
-    events.record(
+def _event(actor, verb: str, lead: Lead, **kwargs):
+    return events.build(
         actor,
         verb,
         lead,
@@ -144,6 +144,10 @@ def _record(actor, verb: str, lead: Lead, **kwargs) -> None:
         organisation_id=lead.organisation_id,
         **kwargs,
     )
+
+
+def _record(actor, verb: str, lead: Lead, **kwargs) -> None:
+    events.emit(_event(actor, verb, lead, **kwargs))
 
 
 # --- Set-up of a new organisation -------------------------------------------------------------
@@ -234,33 +238,40 @@ def _store(lead: Lead, actor, chosen, cfg, matches, form) -> Lead:
         )
         for t, pk, reason, sim in matches
     )
-    _record(
-        actor,
-        "lead.created",
-        lead,
-        data={
-            "channel": lead.channel,
-            "source": lead.source,
-            "form": form.name if form else "",
-            "duplicates": len(matches),
-            "invalid": lead.invalid_reason,
-        },
-    )
-    if lead.owner is not None:
-        _record(
+    built = [
+        _event(
             actor,
-            "lead.assigned",
+            "lead.created",
             lead,
-            changes={"owner": (None, lead.owner_id)},
-            data={"rule": rule.name if rule else "", "owner_name": lead.owner.display_name},
+            data={
+                "channel": lead.channel,
+                "source": lead.source,
+                "form": form.name if form else "",
+                "duplicates": len(matches),
+                "invalid": lead.invalid_reason,
+            },
+        )
+    ]
+    if lead.owner is not None:
+        built.append(
+            _event(
+                actor,
+                "lead.assigned",
+                lead,
+                changes={"owner": (None, lead.owner_id)},
+                data={"rule": rule.name if rule else "", "owner_name": lead.owner.display_name},
+            )
         )
     elif lead.pool is not None and not lead.invalid_reason:
-        _record(
-            actor,
-            "lead.pooled",
-            lead,
-            data={"pool": lead.pool.name, "rule": rule.name if rule else ""},
+        built.append(
+            _event(
+                actor,
+                "lead.pooled",
+                lead,
+                data={"pool": lead.pool.name, "rule": rule.name if rule else ""},
+            )
         )
+    events.emit(*built)
     return lead
 
 
