@@ -77,3 +77,28 @@ def test_search_order_is_newest_first_unless_another_is_asked(admin):
     assert [a.pk for a in account_list(admin, sort="-id").items] == newest
     # Other sorts keep their default without a search.
     assert account_list(admin).sort == "-updated_at"
+
+
+SEARCHED_TABLES = ("customers_account", "customers_contact", "sales_opportunity", "leads_lead")
+
+
+@pytest.mark.django_db
+def test_every_search_index_and_trigger_survives_the_migrations():
+    """Altering a column makes SQLite copy its table, and the triggers that keep the search
+    index and the deal totals stay behind with the old copy unless a migration restores them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            found = {row[0] for row in cursor.fetchall()}
+            expected = {f"{t}_fts_{s}" for t in SEARCHED_TABLES for s in ("ai", "ad", "au")}
+            expected |= {f"sales_opportunity_totals_{s}" for s in ("ai", "ad", "au")}
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            found = {row[0] for row in cursor.fetchall()}
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%%_search_idx'")
+            found |= {row[0] for row in cursor.fetchall()}
+            expected = {f"{t}_search_idx" for t in SEARCHED_TABLES}
+            expected |= {f"sales_opportunity_totals_{s}" for s in ("aid", "au")}
+    assert expected <= found

@@ -425,12 +425,15 @@ def test_pool_edit(world, client_for):
             "region": "east",
             "reclaim_days": "3",
             "claim_limit": "20",
+            "account_reclaim_days": "90",
+            "account_limit": "200",
             "is_active": "on",
             "version": pool.version,
         },
     )
     assert response.status_code == 302
     assert response["Location"].endswith("#pools")
+    assert Pool.objects.filter(account_reclaim_days=90, account_limit=200).count() == 1
     pool.refresh_from_db()
     assert (pool.name, pool.team_id, pool.region, pool.reclaim_days, pool.claim_limit) == (
         "East pool",

@@ -222,6 +222,19 @@ def search_index_operation(table: str) -> migrations.RunPython:
     return migrations.RunPython(forward, backward)
 
 
+def keep_triggers_operation(table: str) -> migrations.RunPython:
+    """A migration operation to put after any change that makes SQLite rebuild ``table``
+    (altering a column copies the table, and its triggers go with the old copy): the
+    search index's triggers come back; the index itself still holds every row."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for sql in [*_drop_sqlite_triggers(table), *_sqlite_triggers(table)]:
+                schema_editor.execute(sql)
+
+    return migrations.RunPython(forward, migrations.RunPython.noop)
+
+
 def direct_index_operation(table: str) -> migrations.RunPython:
     """A migration operation that makes an existing PostgreSQL search index take each new
     row at once (``fastupdate = off``) and empties its list of pending rows.

@@ -85,7 +85,7 @@ class AccountOut(Schema):
     shipping_address: str
     description: str
     tags: list[str]
-    owner: Ref
+    owner: Ref | None = Field(description="null: the account is in a public pool")
     created_at: datetime
     updated_at: datetime
     version: int

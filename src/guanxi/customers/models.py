@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import OwnedModel, Tag
+from guanxi.core.models import OwnedModel, Tag, User
 
 
 class AccountKind(models.TextChoices):
@@ -57,6 +57,15 @@ class AccountStatus(models.TextChoices):
 
 
 class Account(OwnedModel):
+    # No owner: the account waits in a public pool (公海) for someone to claim it.
+    owner = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(
         _("type"), max_length=8, choices=AccountKind.choices, default=AccountKind.B2B

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from guanxi.core import access
+from guanxi.core import access, registry
 from guanxi.core.filters import parse_id
 from guanxi.core.selectors import tag_list, timeline
 from guanxi.customers import selectors, services
@@ -84,6 +84,7 @@ def account_detail(request, pk: int):
             "timeline": describe(actor, events),
             "older": events[-1].pk if len(events) == TIMELINE_PAGE else None,
             "currency": actor.organisation.currency,
+            "actions": [a for fn in registry.account_actions for a in fn(actor, account)],
         },
     )
 

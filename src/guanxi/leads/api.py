@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from guanxi.core.api import (
     Crud,
@@ -16,12 +16,15 @@ from guanxi.core.api import (
     Ref,
     etag,
     expected_version,
+    page_body,
+    page_schema,
     register_crud,
     user_ref,
 )
 from guanxi.core.endpoints import EventOut
+from guanxi.core.errors import NotFound
 from guanxi.customers.models import Region, Source
-from guanxi.leads import selectors, services
+from guanxi.leads import account_pool, selectors, services
 from guanxi.leads.models import Channel, LeadKind, LeadStatus
 
 router = Router()
@@ -424,6 +427,8 @@ class PoolOut(Schema):
     region: str
     reclaim_days: int
     claim_limit: int
+    account_reclaim_days: int
+    account_limit: int
     unowned: int
 
 
@@ -444,7 +449,109 @@ def pool_list(request):
             "region": p.region,
             "reclaim_days": p.reclaim_days,
             "claim_limit": p.claim_limit,
+            "account_reclaim_days": p.account_reclaim_days,
+            "account_limit": p.account_limit,
             "unowned": counts.get(p.pk, 0),
         }
         for p in pools
     ]
+
+
+# --- Accounts in the pools ---------------------------------------------------------------------
+
+
+class PooledAccountOut(Schema):
+    account: Ref
+    pool: Ref
+    pooled_at: datetime
+    previous_owner: Ref | None
+    reason: str
+
+
+class AccountOwnerOut(Schema):
+    id: int
+    name: str
+    owner: Ref
+    version: int
+
+
+class PooledAccountFilters(Schema):
+    pool: int | None = Field(None, description="Only this pool")
+    q: str | None = Field(None, max_length=100, description="Words of the account's name")
+    cursor: str | None = Field(None, max_length=500, description="`next_cursor` of the last page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _dump_pooled(entry) -> dict:
+    return {
+        "account": {"id": entry.account_id, "name": entry.account.name},
+        "pool": {"id": entry.pool_id, "name": entry.pool.name},
+        "pooled_at": entry.pooled_at,
+        "previous_owner": user_ref(entry.previous_owner),
+        "reason": entry.reason,
+    }
+
+
+@router.get(
+    "/pools/accounts",
+    tags=["leads"],
+    response={200: page_schema(PooledAccountOut), 422: ErrorOut},
+    summary="Accounts waiting in the pools you may claim from",
+    operation_id="pooled_account_list",
+)
+def pooled_account_list(request, filters: Query[PooledAccountFilters]):
+    """Most recently pooled first; page on with `next_cursor`."""
+    found = selectors.pooled_accounts(
+        request.user,
+        pool=filters.pool,
+        q=filters.q or "",
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    return page_body(found, _dump_pooled)
+
+
+@router.post(
+    "/pools/accounts/{id}/claim",
+    tags=["leads"],
+    response={200: AccountOwnerOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Claim an account from its pool",
+    operation_id="pooled_account_claim",
+)
+def pooled_account_claim(request, id: int):
+    """`id` is the account's. Refused (422) once you own the pool's limit of accounts; 409
+    when someone claimed it first."""
+    from guanxi.customers.models import Account
+
+    account = Account.objects.filter(pk=id, organisation_id=request.user.organisation_id).first()
+    if account is None:
+        raise NotFound()
+    account = account_pool.account_claim(actor=request.user, account=account)
+    return {
+        "id": account.pk,
+        "name": account.name,
+        "owner": user_ref(account.owner),
+        "version": account.version,
+    }
+
+
+@router.post(
+    "/accounts/{id}/release",
+    tags=["leads"],
+    response={200: PooledAccountOut, 404: ErrorOut, 412: ErrorOut, 422: ErrorOut},
+    summary="Give an account back to the pool for its region",
+    operation_id="account_release",
+)
+def account_release(request, id: int, payload: ReleaseIn):
+    """The account loses its owner and waits in the pool; its contacts, deals and activities
+    stay as they are."""
+    from guanxi.customers.selectors import account_get
+    from guanxi.leads.models import PooledAccount
+
+    account = account_get(request.user, id)
+    version = expected_version(request, payload.version, account.version)
+    account_pool.account_release(
+        actor=request.user, account=account, reason=payload.reason or "", version=version
+    )
+    entry = PooledAccount.objects.select_related("account", "pool", "previous_owner")
+    return _dump_pooled(entry.get(account_id=account.pk))

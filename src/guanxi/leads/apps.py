@@ -9,10 +9,20 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core import events, registry
-        from guanxi.leads import handlers, routing, services, tasks  # noqa: F401 (registers the jobs)
+        from guanxi.leads import (  # noqa: F401 (tasks registers the jobs)
+            account_pool,
+            account_pool_views,
+            handlers,
+            routing,
+            services,
+            tasks,
+        )
         from guanxi.leads.models import Lead
 
         registry.organisation_setup.append(services.leads_setup)
+        registry.account_actions.append(account_pool_views.account_actions)
+        # An account handed to someone by an administrator leaves its pool with the change.
+        events.subscribe("account.assigned", account_pool.left_pool, in_transaction=True)
         registry.object_querysets["lead"] = Lead.objects.all
         # The notification commits with the assignment (one commit per lead, not two).
         events.subscribe("lead.assigned", handlers.notify_new_owner, in_transaction=True)

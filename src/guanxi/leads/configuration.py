@@ -42,7 +42,16 @@ FORM_FIELDS = (
 )
 RULE_FIELDS = ("name", "is_active", "conditions", "action", "user", "team", "pool")
 SCORING_FIELDS = ("name", "is_active", "conditions", "points")
-POOL_FIELDS = ("name", "team", "region", "reclaim_days", "claim_limit", "is_active")
+POOL_FIELDS = (
+    "name",
+    "team",
+    "region",
+    "reclaim_days",
+    "claim_limit",
+    "account_reclaim_days",
+    "account_limit",
+    "is_active",
+)
 SETTINGS_FIELDS = ("hot_threshold", "decay_days", "default_pool")
 WEB_FORM_FIELDS = (
     "name",
@@ -222,12 +231,12 @@ def pool_save(
 
 @transaction.atomic
 def pool_delete(*, actor, pool: Pool, version: int | None = None) -> None:
-    """Delete a pool; its unowned leads move to the default pool.
+    """Delete a pool; its unowned leads and accounts move to the default pool.
 
     Refused while an assignment rule puts leads in it: deleting the pool would delete the
     rule with it.
     """
-    from guanxi.leads.models import Lead
+    from guanxi.leads.models import Lead, PooledAccount
 
     access.require_admin(actor)
     _check_version(pool, version)
@@ -247,6 +256,9 @@ def pool_delete(*, actor, pool: Pool, version: int | None = None) -> None:
         raise ValidationFailed.on("non_field", _("The default pool cannot be deleted."))
     target = settings.default_pool if settings else None
     Lead.objects.filter(pool=pool).update(pool=target)
+    if target is None and PooledAccount.objects.filter(pool=pool).exists():
+        raise ValidationFailed.on("non_field", _("Accounts wait in this pool; there is no other."))
+    PooledAccount.objects.filter(pool=pool).update(pool=target)
     name = pool.name
     pool.delete()
     routing.changed(actor.organisation_id)

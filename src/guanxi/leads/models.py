@@ -79,6 +79,19 @@ class Pool(models.Model):
         default=50,
         help_text=_("Claiming is refused once a user holds this many open leads."),
     )
+    account_reclaim_days = models.PositiveIntegerField(
+        _("reclaim accounts after days without follow-up"),
+        default=0,
+        help_text=_(
+            "Accounts that are not active customers come back to the pool when nobody has "
+            "logged an activity or changed them for this many days. 0 never reclaims."
+        ),
+    )
+    account_limit = models.PositiveIntegerField(
+        _("accounts a user may hold"),
+        default=0,
+        help_text=_("Claiming an account is refused once a user owns this many. 0: no limit."),
+    )
     position = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -378,3 +391,31 @@ class LeadSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Lead settings"))
+
+
+class PooledAccount(models.Model):
+    """An account without an owner, waiting in a pool for someone to claim it."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+")
+    pooled_at = models.DateTimeField(_("in the pool since"), default=timezone.now)
+    previous_owner = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("previous owner"),
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("account in a pool")
+        verbose_name_plural = _("accounts in pools")
+        indexes = [
+            models.Index(fields=["organisation", "pool", "pooled_at"], name="pooled_account_idx")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.account)

@@ -363,3 +363,35 @@ def web_form_stats(actor, forms: list[WebForm]) -> dict[int, dict[str, Any]]:
         .order_by()
     )
     return {r["form_id"]: {"leads": r["leads"], "last": r["last"]} for r in rows}
+
+
+# --- Accounts in the pools ------------------------------------------------------------------
+
+
+def pooled_accounts(
+    actor,
+    *,
+    pool: Any = None,
+    q: str = "",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Accounts waiting in the pools the actor may use, most recently pooled first."""
+    from guanxi.customers.models import Account
+    from guanxi.leads.models import PooledAccount
+
+    if not access.has_right(actor, "account", "read"):
+        return Page(items=[], next_cursor=None, sort="-pooled_at", limit=limit)
+    pools = [p.pk for p in routing.visible_pools(actor)]
+    qs = PooledAccount.objects.filter(
+        organisation_id=actor.organisation_id, pool_id__in=pools, account__owner__isnull=True
+    ).select_related("account", "pool", "previous_owner")
+    if pool not in (None, ""):
+        pool_id = parse_id(pool)
+        if pool_id is None:
+            raise ValidationFailed.on("pool", _("Select a valid choice."))
+        qs = qs.filter(pool_id=pool_id)
+    if q:
+        found = search(Account.objects.filter(organisation_id=actor.organisation_id), q)
+        qs = qs.filter(account_id__in=found.values("id"))
+    return paginate(qs, sort="-pooled_at", cursor=cursor, limit=limit)

@@ -215,6 +215,14 @@ class PoolForm(RecordForm):
             (str(t.pk), t.name) for t in self.teams
         ]
         self.fields["region"].choices = [("", _("Any region")), *Region.choices]
+        for name in ("account_reclaim_days", "account_limit"):  # empty: 0, never / no limit
+            self.fields[name].required = False
+
+    def clean_account_reclaim_days(self):
+        return self.cleaned_data.get("account_reclaim_days") or 0
+
+    def clean_account_limit(self):
+        return self.cleaned_data.get("account_limit") or 0
 
 
 PoolForm.base_fields = {
@@ -222,7 +230,7 @@ PoolForm.base_fields = {
     "team": RecordField(
         label=_label(Pool, "team"), help_text=Pool._meta.get_field("team").help_text
     ),
-    **fields_for_model(Pool, fields=("is_active",)),
+    **fields_for_model(Pool, fields=("account_reclaim_days", "account_limit", "is_active")),
     **PoolForm.base_fields,
 }
 

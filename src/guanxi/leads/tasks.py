@@ -1,4 +1,5 @@
-"""Periodic lead jobs: leads nobody followed up go back to their pool; scores decay."""
+"""Periodic lead jobs: leads and accounts nobody followed up go back to their pool; scores
+decay."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ log = logging.getLogger(__name__)
 
 @db_periodic_task(crontab(minute="*/15"))
 def reclaim_leads() -> int:
+    from guanxi.leads.account_pool import accounts_reclaim
     from guanxi.leads.services import pool_reclaim
 
     count = pool_reclaim()
     if count:
         log.info("leads reclaimed", extra={"count": count})
-    return count
+    accounts = accounts_reclaim()
+    if accounts:
+        log.info("accounts reclaimed", extra={"count": accounts})
+    return count + accounts
 
 
 @db_periodic_task(crontab(hour="3", minute="10"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.leads import form_views, settings_views, views
+from guanxi.leads import account_pool_views, form_views, settings_views, views
 
 app_name = "leads"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("leads/<int:pk>/release/", views.lead_release, name="lead_release"),
     path("leads/<int:pk>/convert/", views.lead_convert, name="lead_convert"),
     path("leads/<int:pk>/delete/", views.lead_delete, name="lead_delete"),
+    *account_pool_views.urlpatterns,
     *settings_views.urlpatterns,
     *form_views.urlpatterns,
 ]

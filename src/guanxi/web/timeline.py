@@ -28,6 +28,11 @@ SENTENCES = {
     "account.updated": gettext_lazy("{actor} updated the account {object}"),
     "account.assigned": gettext_lazy("{actor} handed the account {object} to {owner}"),
     "account.deleted": gettext_lazy("{actor} deleted the account {object}"),
+    "account.released": gettext_lazy("{actor} released the account {object} to the pool {pool}"),
+    "account.claimed": gettext_lazy("{actor} claimed the account {object} from the pool {pool}"),
+    "account.reclaimed": gettext_lazy(
+        "The account {object} went back to the pool {pool}: no follow-up for {days} days"
+    ),
     "contact.created": gettext_lazy("{actor} added the contact {object}"),
     "contact.updated": gettext_lazy("{actor} updated the contact {object}"),
     "contact.assigned": gettext_lazy("{actor} handed the contact {object} to {owner}"),
@@ -197,7 +202,11 @@ def describe(actor, events) -> list[dict[str, Any]]:
                     "new": _display(changes["lost_reason"][1], None, users),
                 }
             )
-        if data.get("reason") and event.verb in ("lead.status_changed", "lead.released"):
+        if data.get("reason") and event.verb in (
+            "lead.status_changed",
+            "lead.released",
+            "account.released",
+        ):
             shown.append({"label": _("Reason"), "old": None, "new": data["reason"]})
         if data.get("rule") and event.verb in ("lead.assigned", "lead.pooled"):
             shown.append({"label": _("Rule"), "old": None, "new": data["rule"]})

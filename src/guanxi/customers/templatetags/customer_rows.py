@@ -11,6 +11,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from guanxi.web.html import format_html
 from guanxi.web.templatetags.guanxi import badge, display, phone, tone
@@ -71,7 +72,7 @@ def _account_row(a, detail_prefix: str) -> SafeString:
         a.city,
         phone(a.phone),
         tags,
-        a.owner.display_name,
+        a.owner.display_name if a.owner is not None else _("In the pool"),
         updated.isoformat(),
         formats.date_format(updated, "SHORT_DATE_FORMAT"),
     )
