@@ -302,6 +302,32 @@ def test_rate_limit_per_form_and_address(anon, admin, webform, settings):
     assert Lead.objects.count() == 5
 
 
+def test_rate_limit_behind_a_trusted_proxy_counts_the_client(anon, webform, settings):
+    """Behind a proxy every post comes from the proxy: its X-Forwarded-For names the client,
+    and is believed only from a trusted proxy (a client can write the header itself)."""
+    settings.LEAD_FORM_RATE = "2/600"
+    settings.TRUSTED_PROXIES = frozenset({"10.0.0.1"})
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for i, client_ip in enumerate(["203.0.113.5", "203.0.113.5", "198.51.100.7"]):
+        data = {"name": f"P{i}", "email": f"p{i}@example.com"}
+        response = post_json(
+            anon, webform, data, HTTP_X_FORWARDED_FOR=f"1.1.1.1, {client_ip}", **proxy
+        )
+        assert response.status_code == 201
+    data = {"name": "P3", "email": "p3@example.com"}
+    response = post_json(anon, webform, data, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    assert response.status_code == 429
+    # Not from the proxy: the header is ignored and the sender's own address counts.
+    for i in range(2):
+        data = {"name": f"D{i}", "email": f"d{i}@example.com"}
+        forged = {"REMOTE_ADDR": "192.0.2.9", "HTTP_X_FORWARDED_FOR": f"9.9.9.{i}"}
+        assert post_json(anon, webform, data, **forged).status_code == 201
+    forged = {"REMOTE_ADDR": "192.0.2.9", "HTTP_X_FORWARDED_FOR": "9.9.9.9"}
+    assert (
+        post_json(anon, webform, {"name": "D2", "email": "d2@x.com"}, **forged).status_code == 429
+    )
+
+
 def test_oversized_body_is_refused(anon, webform):
     data = {"name": "Big", "email": "big@example.com", "message": "x" * 21_000}
     response = post_json(anon, webform, data)
@@ -473,7 +499,7 @@ def test_list_shows_forms_with_their_lead_counts(
     assert len(stats) == 1
 
 
-def test_create_edit_and_embed(client_for, admin):
+def test_create_edit_and_embed(client_for, admin, settings):
     client = client_for(admin)
     assert client.get("/settings/forms/new/").status_code == 200
     response = client.post(
@@ -508,6 +534,10 @@ def test_create_edit_and_embed(client_for, admin):
     assert f"&lt;iframe src=&quot;http://testserver/f/{form.key}/&quot;" in html
     assert 'data-copy="#embed-html"' in html and "leads/forms.js" in html
     assert "<script>" not in html
+    # With the public address configured, the snippet posts there, whatever this request's.
+    settings.PUBLIC_URL, settings.PUBLIC_URL_SET = "https://crm.example.com", True
+    html = client.get(f"/settings/forms/{form.pk}/").content.decode()
+    assert f"&lt;form action=&quot;https://crm.example.com/f/{form.key}/&quot;" in html
 
     response = client.post(
         f"/settings/forms/{form.pk}/",

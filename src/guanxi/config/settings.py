@@ -255,6 +255,11 @@ if SMTP_URL:
     EMAIL_USE_SSL = "ssl" in _smtp.query.split("&")
     EMAIL_TIMEOUT = 20
 PUBLIC_URL = env("GUANXI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Set: links that leave guanxi (web-form snippets) use it; unset: the address of the request.
+PUBLIC_URL_SET = bool(env("GUANXI_PUBLIC_URL"))
+# Reverse proxies in front of guanxi whose X-Forwarded-For is believed (comma-separated
+# addresses); rate limits then count the client's address instead of the proxy's.
+TRUSTED_PROXIES = frozenset(a.strip() for a in env("GUANXI_TRUSTED_PROXIES").split(",") if a)
 
 # Web forms: submissions allowed per form and client address ("count/seconds"), body cap.
 LEAD_FORM_RATE = env("GUANXI_LEAD_FORM_RATE", "10/600")

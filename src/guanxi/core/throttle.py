@@ -22,6 +22,23 @@ from django.core.cache import cache
 _PREFIX = "guanxi:login-fail:"
 
 
+def client_address(request) -> str:
+    """The address a request came from, for per-address limits.
+
+    REMOTE_ADDR, unless it is one of ``GUANXI_TRUSTED_PROXIES``: then the nearest address in
+    X-Forwarded-For that is not a trusted proxy (a client can write anything in that header,
+    so only the entries the proxies appended are believed).
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    if address not in settings.TRUSTED_PROXIES:
+        return address
+    chain = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([a for a in chain if a]):
+        if hop not in settings.TRUSTED_PROXIES:
+            return hop
+    return address
+
+
 def _keys(username: str, address: str) -> list[str]:
     # Hash the username: it is user input and cache keys must be short and plain ASCII.
     name = hashlib.sha256((username or "").strip().casefold().encode()).hexdigest()[:32]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -131,7 +132,10 @@ class WebFormForm(VersionForm):
 
 def _embed(request, form: WebForm) -> dict[str, str]:
     """The public URL, the HTML form to paste into a website, and the iframe alternative."""
-    url = request.build_absolute_uri(reverse("public_form", args=[form.key]))
+    path = reverse("public_form", args=[form.key])
+    # The address the website's visitors reach guanxi at, when it is configured.
+    url = (settings.PUBLIC_URL + path) if settings.PUBLIC_URL_SET else None
+    url = url or request.build_absolute_uri(path)
     with translation.override(form.organisation.language or None):
         snippet = render_to_string(
             "leads/forms/embed_snippet.html",

@@ -35,6 +35,7 @@ from django.views.decorators.csrf import csrf_exempt
 from guanxi.core.api import error_body
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.normalize import clean_origin
+from guanxi.core.throttle import client_address
 from guanxi.customers.models import Region
 from guanxi.leads import selectors, throttle
 from guanxi.leads.models import Channel, Lead, WebForm
@@ -373,7 +374,7 @@ def _submit(request: HttpRequest, form: WebForm, origin: str | None, wants_json:
             message=_("The form data is too large."),
             **reply,
         )
-    wait = throttle.hit(form.pk, request.META.get("REMOTE_ADDR", ""))
+    wait = throttle.hit(form.pk, client_address(request))
     if wait:
         minutes = max(1, -(-wait // 60))
         response = _fail(

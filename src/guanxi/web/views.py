@@ -25,11 +25,6 @@ from guanxi.web.timeline import describe
 from guanxi.web.ui import apply_errors, page, safe_next
 
 
-def _client_address(request) -> str:
-    # REMOTE_ADDR only: a client can forge X-Forwarded-For to dodge the per-address limit.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _set_language_cookie(response, language: str):
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -51,7 +46,7 @@ def login_view(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        address = _client_address(request)
+        address = throttle.client_address(request)
         wait = throttle.locked_for(username, address)
         if wait:
             minutes = max(1, -(-wait // 60))
