@@ -9,7 +9,11 @@ os.environ.setdefault("GUANXI_HOME", tempfile.mkdtemp(prefix="guanxi-test-"))
 from guanxi.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+CACHES = {
+    "default": {"BACKEND": _LOCMEM},
+    "counters": {"BACKEND": _LOCMEM, "LOCATION": "counters"},
+}
 HUEY["immediate"] = True  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 

@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from guanxi.core.errors import ValidationFailed
@@ -29,9 +29,11 @@ FORM_DATA = {
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """The rate limit counts in the cache: every test starts with none."""
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -227,14 +227,25 @@ if PRODUCTION:
 REDIS_URL = env("GUANXI_REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(GUANXI_HOME / "cache"),
-        }
+        },
+        # Web-form rate counters, written on every submission: in memory, shared by the
+        # threads of the one `guanxi serve` process (a file write per post costs 1-4 ms on
+        # a busy disk). Several processes without Redis each count on their own.
+        "counters": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
 
 # --- Email: notifications go out through this SMTP server when one is configured -------------

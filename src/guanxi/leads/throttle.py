@@ -1,10 +1,10 @@
 """Submissions per web form and client address: a brake on scripts that post a form in a loop.
 
 ``LEAD_FORM_RATE`` ("10/600": ten submissions in 600 seconds, the default) sets the limit.
-Counters live in Django's cache (shared by every web process) in fixed windows: a window
-starts at a multiple of its length, so a client may send up to twice the limit across a
-window's edge. ``cache.add`` + ``cache.incr`` make the count atomic on Redis; the file cache
-may lose a count under a race, which is acceptable for a brake.
+Counters live in the ``counters`` cache (Redis, shared by every web process, when
+``GUANXI_REDIS_URL`` is set; otherwise in the memory of the serving process) in fixed
+windows: a window starts at a multiple of its length, so a client may send up to twice the
+limit across a window's edge. ``add`` + ``incr`` make the count atomic on Redis and in memory.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 _PREFIX = "guanxi:form-rate:"
 DEFAULT_RATE = "10/600"
@@ -37,6 +37,7 @@ def hit(form_id: int, address: str, *, now: float | None = None) -> int:
     slot = int(now // window)
     client = hashlib.sha256((address or "unknown").encode()).hexdigest()[:24]
     key = f"{_PREFIX}{form_id}:{client}:{slot}"
+    cache = caches["counters"]
     cache.add(key, 0, timeout=window + 1)
     try:
         count = cache.incr(key)
