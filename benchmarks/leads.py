@@ -1,7 +1,8 @@
 """Leads benchmark: intake throughput against a large customer base, and pool reclaim.
 
     python benchmarks/leads.py --db sqlite|postgres|both [--contacts 1000000]
-                               [--intake 3000] [--api 1000] [--leads 1000000] [--json FILE]
+                               [--intake 3000] [--forms 2000] [--api 1000]
+                               [--leads 1000000] [--json FILE]
 
 For each database, in a fresh database (SQLite in a temporary GUANXI_HOME, PostgreSQL in
 ``gx_bench_leads``, dropped and created again):
@@ -15,7 +16,9 @@ For each database, in a fresh database (SQLite in a temporary GUANXI_HOME, Postg
    accounts and earlier leads, scoring and the assignment rules (round-robin within a team,
    least-loaded, region rule, pool). A quarter of them reuse a contact's mobile, a tenth a
    contact's email, a fifth an existing company name with another legal suffix;
-3. the same through the REST API (``POST /api/v1/leads`` in-process, bearer token), ``--api``
+3. the same through a web form's public endpoint (``POST /f/<key>/`` with JSON from another
+   origin, in-process, each post from its own address), ``--forms`` leads; then through the
+   REST API (``POST /api/v1/leads`` in-process, bearer token), ``--api``
    leads;
 4. **reclaim**: ``--leads`` leads owned by reps, four in five untouched for longer than the
    pool's ``reclaim_days``, then ``leads.services.pool_reclaim()`` (the periodic job), timed,
@@ -141,6 +144,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--intake", type=int, default=3000)
+    parser.add_argument("--forms", type=int, default=2000)
     parser.add_argument("--api", type=int, default=1000)
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument(
@@ -159,7 +163,7 @@ def main() -> None:
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
             out = tmp.name
         cmd = [sys.executable, __file__, "--worker", db, "--out", out]
-        for name in ("contacts", "intake", "api", "leads", "seed", "workers"):
+        for name in ("contacts", "intake", "forms", "api", "leads", "seed", "workers"):
             cmd += [f"--{name}", str(getattr(args, name))]
         print(f"\n=== {db} ===", flush=True)
         subprocess.run(cmd, check=True, cwd=ROOT)
@@ -175,10 +179,17 @@ def summary(results: list[dict]) -> None:
     print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, Python {m['python']}")
     for r in results:
         print(f"\n{r['db']} {r['version']}: {r['contacts']:,} contacts, {r['accounts']:,} accounts")
-        for key in ("intake", "intake_parallel", "api", "api_parallel"):
+        for key in (
+            "intake",
+            "intake_parallel",
+            "web_form",
+            "web_form_parallel",
+            "api",
+            "api_parallel",
+        ):
             x = r[key]
             verdict = "ok" if x["per_second"] >= 200 else "MISSED"
-            label = key.replace("_parallel", f" ×{r['workers']}")
+            label = key.replace("_parallel", f" ×{r['workers']}").replace("_", " ")
             print(
                 f"  {label:<10} {x['leads']:>7,} leads in {x['seconds']:7.1f} s = "
                 f"{x['per_second']:7.0f} leads/s (p50 {x['p50']:.1f} ms, p95 {x['p95']:.1f} ms"
@@ -246,6 +257,20 @@ def worker(args) -> None:
         ),
     )
     print(f"intake, {args.workers} processes: {parallel['per_second']:.0f} leads/s", flush=True)
+    forms = measure_web_form(org, users, args.forms, args.contacts, account_names, rng)
+    print(f"web form: {forms['per_second']:.0f} leads/s", flush=True)
+    forms_parallel = in_parallel(
+        args.workers,
+        lambda k: measure_web_form(
+            org,
+            users,
+            args.forms // args.workers,
+            args.contacts,
+            account_names,
+            random.Random(args.seed * 5 + k),
+        ),
+    )
+    print(f"web form, {args.workers} processes: {forms_parallel['per_second']:.0f}", flush=True)
     api = measure_api(org, users, args.api, args.contacts, account_names, rng)
     print(f"api: {api['per_second']:.0f} leads/s", flush=True)
     api_parallel = in_parallel(
@@ -271,6 +296,8 @@ def worker(args) -> None:
         "machine": machine(),
         "intake": intake,
         "intake_parallel": parallel,
+        "web_form": forms,
+        "web_form_parallel": forms_parallel,
         "api": api,
         "api_parallel": api_parallel,
         "workers": args.workers,
@@ -338,6 +365,15 @@ def setup_org():
                 {"field": "source", "op": "eq", "value": "referral"},
                 {"field": "score", "op": "gte", "value": "50"},
             ],
+        },
+    )
+    configuration.web_form_save(
+        actor=admin,
+        data={
+            "name": "官网表单",
+            "fields": ["name", "company", "mobile", "email", "region", "message"],
+            "required": ["name"],
+            "source": "website",
         },
     )
     return org, users
@@ -595,6 +631,34 @@ def measure_intake(org, n: int, contacts: int, account_names, rng) -> dict:
     out["with_duplicates"] = LeadMatch.objects.values("lead").distinct().count()
     out["assigned"] = Lead.objects.filter(owner__isnull=False).count()
     return out
+
+
+def measure_web_form(org, users, n: int, contacts: int, account_names, rng) -> dict:
+    """Posts to the public form endpoint as a company website's visitors send them (JSON,
+    another origin, each from its own address so the rate limit never refuses one)."""
+    from django.test import Client
+
+    from guanxi.leads.models import WebForm
+
+    form = WebForm.objects.get(organisation=org, name="官网表单")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ORIGIN="https://www.example.cn")
+    samples = []
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for i in range(n):
+        data = lead_data(10**6 + i, contacts, account_names, rng)
+        data.pop("source"), data.pop("utm")
+        t = time.perf_counter()
+        response = client.post(
+            f"/f/{form.key}/?utm_source=baidu",
+            json.dumps(data),
+            content_type="application/json",
+            HTTP_ACCEPT="application/json",
+            REMOTE_ADDR=f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+        )
+        samples.append(time.perf_counter() - t)
+        if response.status_code != 201:
+            raise SystemExit(f"Web form answered {response.status_code}: {response.content[:300]}")
+    return _stats(samples, started, n, cpu_started)
 
 
 def measure_api(org, users, n: int, contacts: int, account_names, rng) -> dict:
