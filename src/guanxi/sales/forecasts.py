@@ -61,7 +61,7 @@ def category_expression() -> Case:
     )
 
 
-def _empty_figures() -> dict[str, Decimal]:
+def empty_figures() -> dict[str, Decimal]:
     return {c: ZERO for c in ForecastCategory.values} | {"weighted": ZERO}
 
 
@@ -100,7 +100,7 @@ def deal_figures(actor, period: Period, *, owner: User | None = None) -> dict[in
     )
     out: dict[int, dict] = {}
     for row in rows:
-        figures = out.setdefault(row["owner_id"], _empty_figures())
+        figures = out.setdefault(row["owner_id"], empty_figures())
         figures[row["category"]] = Decimal(row["total"] or 0).quantize(ZERO)
         if row["category"] != ForecastCategory.CLOSED:
             figures["weighted"] += (Decimal(row["weighted"] or 0) / 100).quantize(ZERO)
@@ -110,7 +110,7 @@ def deal_figures(actor, period: Period, *, owner: User | None = None) -> dict[in
 def suggested(figures: dict[str, Decimal] | None) -> dict[str, Decimal]:
     """What a rep's submission starts from: commit = won + commit deals; best case adds
     the best-case deals."""
-    f = figures or _empty_figures()
+    f = figures or empty_figures()
     commit = f[ForecastCategory.CLOSED] + f[ForecastCategory.COMMIT]
     return {"commit": commit, "best_case": commit + f[ForecastCategory.BEST_CASE]}
 
@@ -290,7 +290,7 @@ def forecast_grid(actor, period: Period) -> list[dict[str, Any]]:
         {
             "user": person,
             "submission": subs.get(person.pk),
-            "deals": figures.get(person.pk, _empty_figures()),
+            "deals": figures.get(person.pk, empty_figures()),
             "can_adjust": may_adjust and person.pk != actor.pk and person.pk in subs,
         }
         for person in people
@@ -325,17 +325,17 @@ def forecast_rollup(actor, period: Period) -> list[dict[str, Any]]:
         .values("owner__team__path")
         .annotate(
             n=Count("*"),
-            commit=Sum("commit"),
-            best_case=Sum("best_case"),
-            commit_final=Sum(models.functions.Coalesce("commit_adjusted", "commit")),
-            best_case_final=Sum(models.functions.Coalesce("best_case_adjusted", "best_case")),
+            commit_sum=Sum("commit"),
+            best_case_sum=Sum("best_case"),
+            commit_final_sum=Sum(models.functions.Coalesce("commit_adjusted", "commit")),
+            best_case_final_sum=Sum(models.functions.Coalesce("best_case_adjusted", "best_case")),
         )
     )
     out = []
     for team in teams:
         below = [r for r in rows if (r["owner__team__path"] or "").startswith(team.path)]
         total = {
-            key: sum((Decimal(r[key] or 0) for r in below), ZERO).quantize(ZERO)
+            key: sum((Decimal(r[f"{key}_sum"] or 0) for r in below), ZERO).quantize(ZERO)
             for key in ("commit", "best_case", "commit_final", "best_case_final")
         }
         out.append(
