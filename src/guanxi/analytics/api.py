@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from guanxi.analytics import export, reports
 from guanxi.core.api import ErrorOut
-from guanxi.sales.periods import PeriodKind, current_period, parse_period
+from guanxi.sales.periods import chosen_period
 
 router = Router()
 
@@ -47,11 +47,7 @@ class ReportOut(Schema):
 
 def _build(request, name: str, params: ReportParams):
     actor = request.user
-    period = (
-        parse_period(params.period)
-        if params.period
-        else current_period(PeriodKind.QUARTER, actor.organisation.time_zone)
-    )
+    period = chosen_period(params.period, actor.organisation.time_zone)
     return reports.build(actor, name, period, pipeline=params.pipeline)
 
 

@@ -58,6 +58,10 @@ class Report:
     chart: dict[str, Any] = field(default_factory=dict)
     note: Any = ""
 
+    @property
+    def chart_id(self) -> str:
+        return f"chart-{self.name}"
+
 
 @dataclass
 class ReportSpec:

@@ -115,3 +115,26 @@ def current_period(kind: str, time_zone: str, *, now: datetime | None = None) ->
     today = timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(time_zone)).date()
     month = today.month if kind == PeriodKind.MONTH else (today.month - 1) // 3 * 3 + 1
     return Period(kind, date(today.year, month, 1))
+
+
+def chosen_period(value: str | None, time_zone: str, kind: str = PeriodKind.QUARTER) -> Period:
+    """The period a page or endpoint was asked for, or the running one of ``kind``."""
+    if value and value.strip():
+        return parse_period(value)
+    return current_period(kind, time_zone)
+
+
+def period_choices(period: Period, time_zone: str) -> list[tuple[str, list[Period]]]:
+    """Recent quarters and months (and the chosen one), for a period picker."""
+    quarters, months = [], []
+    p = current_period(PeriodKind.QUARTER, time_zone).next()
+    for _i in range(6):
+        quarters.append(p)
+        p = p.previous()
+    m = current_period(PeriodKind.MONTH, time_zone)
+    for _i in range(12):
+        months.append(m)
+        m = m.previous()
+    if period not in quarters and period not in months:
+        (quarters if period.kind == PeriodKind.QUARTER else months).insert(0, period)
+    return [(str(PeriodKind.QUARTER.label), quarters), (str(PeriodKind.MONTH.label), months)]

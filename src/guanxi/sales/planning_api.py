@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from guanxi.core.api import ErrorOut, Input, Ref, etag, expected_version, user_ref
 from guanxi.sales import forecasts, targets
 from guanxi.sales.models import Currency, TargetMetric
-from guanxi.sales.periods import Period, PeriodKind, current_period, parse_period
+from guanxi.sales.periods import Period, chosen_period, parse_period
 
 router = Router()
 
@@ -32,9 +32,7 @@ class PeriodParams(Schema):
 
 
 def _period(actor, value: str | None):
-    if value:
-        return parse_period(value)
-    return current_period(PeriodKind.QUARTER, actor.organisation.time_zone)
+    return chosen_period(value, actor.organisation.time_zone)
 
 
 # --- Forecasts ------------------------------------------------------------------------------

@@ -227,3 +227,25 @@ def subject_label(target: Target) -> str:
     if target.team_id:
         return target.team.name
     return str(Region(target.region).label)
+
+
+def home_attainment(actor) -> list[dict[str, Any]]:
+    """The home page's cards: the actor's own targets and their team's, for the running
+    month and quarter, with what was reached."""
+    from guanxi.sales.periods import PeriodKind, current_period
+
+    zone = actor.organisation.time_zone
+    periods = [current_period(kind, zone) for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)]
+    mine = models.Q(user_id=actor.pk)
+    if actor.team_id:
+        mine |= models.Q(team_id=actor.team_id)
+    period_q = models.Q()
+    for p in periods:
+        period_q |= models.Q(period_kind=p.kind, period_start=p.start)
+    found = list(target_queryset(actor).filter(mine, period_q).order_by("period_kind", "metric"))
+    out = []
+    for period in periods:
+        in_period = [t for t in found if t.period_kind == period.kind]
+        for item in attainment(actor, period, in_period) if in_period else []:
+            out.append({**item, "period": period, "subject": subject_label(item["target"])})
+    return out
