@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import Organisation, OwnedModel, TenantModel, User
 from guanxi.customers.models import Account, Contact, Region
@@ -72,7 +73,7 @@ class OpportunityStatus(models.TextChoices):
 class ForecastCategory(models.TextChoices):
     """Where a deal counts in the forecast; won deals are closed, lost ones count nowhere."""
 
-    PIPELINE = "pipeline", _("Pipeline")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
     BEST_CASE = "best_case", _("Best case")
     COMMIT = "commit", _("Commit")
     CLOSED = "closed", _("Closed")
