@@ -7,7 +7,8 @@
     if (spec.kind === "funnel") {
       var s = spec.series[0] || { values: [] };
       return {
-        aria: { enabled: true },
+        animation: false,
+      aria: { enabled: true },
         tooltip: { trigger: "item" },
         series: [{
           name: s.name,
@@ -21,6 +22,7 @@
       };
     }
     return {
+      animation: false,
       aria: { enabled: true },
       tooltip: { trigger: "axis" },
       legend: { show: spec.series.length > 1, top: 0 },
