@@ -268,6 +268,17 @@ class Target(TenantModel):
         return f"{self.get_metric_display()} {self.period_start:%Y-%m}"
 
 
+def _forecast_figure(label, *, null: bool = False) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=16,
+        decimal_places=2,
+        null=null,
+        blank=null,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+
 class ForecastSubmission(OwnedModel):
     """One rep's forecast for a period: what they commit to and their best case.
 
@@ -280,31 +291,10 @@ class ForecastSubmission(OwnedModel):
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
     )
-    commit = models.DecimalField(
-        _("commit"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
-    )
-    best_case = models.DecimalField(
-        _("best case"),
-        max_digits=16,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    commit_adjusted = models.DecimalField(
-        _("adjusted commit"),
-        max_digits=16,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    best_case_adjusted = models.DecimalField(
-        _("adjusted best case"),
-        max_digits=16,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    commit = _forecast_figure(_("commit"))
+    best_case = _forecast_figure(_("best case"))
+    commit_adjusted = _forecast_figure(_("adjusted commit"), null=True)
+    best_case_adjusted = _forecast_figure(_("adjusted best case"), null=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 
