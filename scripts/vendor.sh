@@ -12,14 +12,17 @@ cp "$root/package.json" "$work/"
 
 mods="$work/node_modules"
 rm -rf "$dest"
-mkdir -p "$dest/htmx" "$dest/sortablejs"
+mkdir -p "$dest/echarts" "$dest/htmx" "$dest/sortablejs"
 
+cp "$mods/echarts/dist/echarts.min.js" "$dest/echarts/"
+cp "$mods/echarts/LICENSE" "$dest/echarts/LICENSE"
+cp "$mods/echarts/NOTICE" "$dest/echarts/NOTICE"
 cp "$mods/htmx.org/dist/htmx.min.js" "$dest/htmx/"
 cp "$mods/htmx.org/LICENSE" "$dest/htmx/LICENSE"
 cp "$mods/sortablejs/Sortable.min.js" "$dest/sortablejs/"
 cp "$mods/sortablejs/LICENSE" "$dest/sortablejs/LICENSE"
 
-for pkg in htmx.org sortablejs; do
+for pkg in echarts htmx.org sortablejs; do
     node -e "const p=require('$mods/$pkg/package.json');console.log(p.name+' '+p.version)"
 done >"$dest/VERSIONS"
 echo "vendored into $dest:"

@@ -261,3 +261,20 @@ def test_mark_task_done_with_htmx(ui, people):
     assert Activity.objects.get(pk=task.pk).done
     page.wait_for_selector(".toast-success")
     p.assert_no_csp_errors()
+
+
+def test_reports_page_draws_its_charts(ui, people):
+    from guanxi.sales.models import Stage
+    from guanxi.sales.services import opportunity_move
+
+    deal = people["deal"]
+    won = Stage.objects.get(pipeline_id=deal.pipeline_id, kind="won")
+    opportunity_move(actor=people["admin"], opportunity=deal, stage=won.pk)
+    p = ui(viewport={"width": 1400, "height": 1800})
+    page = p.login("ada")
+    page.click("#sidenav a[href='/reports/']")
+    page.wait_for_selector("[data-report='sales_by_rep'] .chart[data-rendered='1'] canvas")
+    page.wait_for_selector("[data-report='funnel'] .chart[data-rendered='1'] canvas")
+    assert "¥128,000.00" in page.inner_text("[data-report='sales_by_rep'] table")
+    page.screenshot(path=str(SHOTS / "guanxi-reports.png"), full_page=True)
+    p.assert_no_csp_errors()

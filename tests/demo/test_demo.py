@@ -343,3 +343,17 @@ def test_a_bulk_load_on_sqlite_leaves_the_database_in_wal_mode(monkeypatch):
         other.close()
     assert mode() == "wal" and Account.objects.count() == 20
     assert switched == [("delete", None)]
+
+
+def test_demo_targets_forecasts_and_stage_history():
+    from guanxi.analytics.models import StageSpell
+    from guanxi.demo.planning import load_planning
+    from guanxi.sales.models import ForecastSubmission, Target
+
+    result = _load(accounts=30)
+    org = result.organisation
+    assert load_planning(org) == Target.objects.filter(organisation=org).count() > 0
+    assert ForecastSubmission.objects.filter(organisation=org).count() == 3
+    assert ForecastSubmission.objects.filter(commit_adjusted__isnull=False).count() == 1
+    deals = Opportunity.objects.filter(organisation=org).count()
+    assert StageSpell.objects.filter(organisation=org).count() == deals

@@ -148,12 +148,15 @@ def test_pages_carry_a_strict_csp(world, client_for):
 
 def test_large_ids_render_as_plain_digits(client_for, world):
     """Ids are never grouped like amounts ("123,456" would break links and drag and drop)."""
+    from guanxi.analytics.models import StageSpell
     from guanxi.customers.models import Account
     from guanxi.sales.models import Opportunity
 
     admin = world.users["admin"]
     deal = world.records["admin"].opportunity
     Opportunity.objects.filter(pk=deal.pk).update(id=1234567)
+    # The deal's stage history follows its new id (the foreign key is checked at commit).
+    StageSpell.objects.filter(opportunity_id=deal.pk).update(opportunity_id=1234567)
     client = client_for(admin)
     board = client.get("/deals/board/").content.decode()
     assert 'data-id="1234567"' in board

@@ -6,3 +6,8 @@ class AnalyticsConfig(AppConfig):
     name = "guanxi.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from guanxi.analytics import history
+
+        history.connect()

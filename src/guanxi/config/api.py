@@ -6,6 +6,7 @@ from ninja import Field, Query, Schema
 
 from guanxi import __version__
 from guanxi.activities.api import router as activities_router
+from guanxi.analytics.api import router as analytics_router
 from guanxi.core.api import build_api
 from guanxi.core.endpoints import router as core_router
 from guanxi.customers.api import dump_account, dump_contact
@@ -13,6 +14,7 @@ from guanxi.customers.api import router as customers_router
 from guanxi.leads.api import router as leads_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
+from guanxi.sales.planning_api import router as planning_router
 from guanxi.web.search import global_search
 
 api = build_api(
@@ -35,6 +37,8 @@ api.add_router("", customers_router)
 api.add_router("", sales_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
+api.add_router("", planning_router)
+api.add_router("", analytics_router)
 
 
 class SearchParams(Schema):

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 ACTIONS = ("create", "read", "update", "delete", "export")
 
 # Object types and whether their rows have an owner that the visibility scope applies to.
-OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead")
-SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event")
+OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead", "forecast")
+# Targets are set for a person, a team or a region: who sees which is ``targets_visible_q``.
+SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event", "target", "report")
 OBJECTS = OWNED_OBJECTS + SHARED_OBJECTS
 
 OBJECT_LABELS = {
@@ -32,12 +33,15 @@ OBJECT_LABELS = {
     "opportunity": _("Deals"),
     "activity": _("Activities"),
     "lead": _("Leads"),
+    "forecast": _("Forecasts"),
     "pipeline": _("Pipelines"),
     "tag": _("Tags"),
     "user": _("Users"),
     "team": _("Teams"),
     "role": _("Roles"),
     "event": _("Audit log"),
+    "target": _("Targets"),
+    "report": _("Reports"),
 }
 ACTION_LABELS = {
     "create": _("Create"),
@@ -68,11 +72,14 @@ DEFAULT_ROLES: dict[str, dict] = {
             "opportunity": _ALL,
             "activity": _ALL,
             "lead": _ALL,
+            "forecast": _CRU,
             "pipeline": ["read"],
             "tag": _CRU,
             "user": ["read"],
             "team": ["read"],
             "role": ["read"],
+            "target": _ALL,
+            "report": ["read", "export"],
         },
     },
     "sales_rep": {
@@ -85,10 +92,13 @@ DEFAULT_ROLES: dict[str, dict] = {
             "opportunity": _CRU,
             "activity": ["create", "read", "update", "delete"],
             "lead": _CRU,
+            "forecast": _CRU,
             "pipeline": ["read"],
             "tag": ["create", "read"],
             "user": ["read"],
             "team": ["read"],
+            "target": ["read"],
+            "report": ["read"],
         },
     },
 }
@@ -189,3 +199,65 @@ def assignable(actor: User, users: models.QuerySet) -> models.QuerySet:
 def can_assign_to(actor: User, owner: User) -> bool:
     """Whether the actor may hand a record to ``owner``."""
     return assignable(actor, type(owner)._default_manager.filter(pk=owner.pk)).exists()
+
+
+# Forecasts and targets: the team hierarchy decides who adjusts and who sets what.
+
+
+def can_adjust_forecast(actor: User | None, submission) -> bool:
+    """A manager adjusts the submissions of the people below them, never their own.
+
+    The submission must be in the actor's scope (their team and its sub-teams, or the
+    organisation) with the right to update forecasts; a rep (own scope) adjusts nothing.
+    """
+    if actor is None or submission.owner_id == actor.pk or scope_of(actor) == Scope.OWN:
+        return False
+    if submission.organisation_id != actor.organisation_id:
+        return False
+    return scoped(
+        actor, type(submission)._default_manager.filter(pk=submission.pk), "forecast", "update"
+    ).exists()
+
+
+def targets_visible_q(actor: User) -> models.Q | None:
+    """Which targets the actor reads, as a filter on targets (None: none at all).
+
+    The organisation scope reads every target; a manager reads those of the people they see
+    and of their team and the teams below it; everyone else only their own.
+    """
+    if not has_right(actor, "target", "read"):
+        return None
+    q = models.Q(organisation_id=actor.organisation_id)
+    scope = scope_of(actor)
+    if scope == Scope.ORGANISATION:
+        return q
+    if scope == Scope.TEAM and actor.team_id is not None:
+        return q & (
+            models.Q(user__team__path__startswith=actor.team.path)
+            | models.Q(team__path__startswith=actor.team.path)
+        )
+    return q & models.Q(user_id=actor.pk)
+
+
+def can_set_target(actor: User | None, *, user=None, team=None, region: str = "") -> bool:
+    """Admins set any target; a manager those of the people and the teams below them.
+
+    A manager's own target and their own team's come from above; region targets cut across
+    teams, so only the organisation scope sets them.
+    """
+    if not has_right(actor, "target", "update") or actor.organisation_id is None:
+        return False
+    scope = scope_of(actor)
+    if scope == Scope.ORGANISATION:
+        return True
+    if scope != Scope.TEAM or actor.team_id is None or region:
+        return False
+    if user is not None:
+        return user.pk != actor.pk and can_assign_to(actor, user)
+    if team is not None:
+        return (
+            team.organisation_id == actor.organisation_id
+            and team.pk != actor.team_id
+            and team.path.startswith(actor.team.path)
+        )
+    return False

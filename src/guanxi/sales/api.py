@@ -77,6 +77,11 @@ class OpportunityFields(Input):
     competitor: str | None = Field(None, max_length=200)
     lost_reason: str | None = Field(None, max_length=255)
     description: str | None = Field(None, max_length=5000)
+    forecast_category: str | None = Field(
+        None,
+        max_length=16,
+        description="`pipeline`, `best_case` or `commit`; empty: follow the stage's probability",
+    )
 
 
 class OpportunityCreate(OpportunityFields):
@@ -105,6 +110,7 @@ class OpportunityOut(Schema):
     lost_reason: str
     closed_at: datetime | None
     description: str
+    forecast_category: str
     owner: Ref
     created_at: datetime
     updated_at: datetime
@@ -126,6 +132,7 @@ def dump_opportunity(o) -> dict:
                 "lost_reason",
                 "closed_at",
                 "description",
+                "forecast_category",
                 "created_at",
                 "updated_at",
                 "version",

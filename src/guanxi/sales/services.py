@@ -38,6 +38,7 @@ OPPORTUNITY_FIELDS = (
     "competitor",
     "lost_reason",
     "description",
+    "forecast_category",
 )
 
 

@@ -36,6 +36,10 @@ def _section(match) -> str:
         return "contacts" if name.startswith("contact") else "accounts"
     if namespace == "sales":
         return "board" if name.startswith("board") else "deals"
+    if namespace == "planning":
+        return "targets" if name.startswith("target") else "forecast"
+    if namespace == "analytics":
+        return "reports"
     if namespace == "activities":
         return "activities"
     if namespace == "leads":

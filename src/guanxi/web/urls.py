@@ -26,4 +26,6 @@ urlpatterns = [
     path("deals/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
     path("", include("guanxi.leads.urls")),
+    path("", include("guanxi.sales.planning_urls")),
+    path("reports/", include("guanxi.analytics.urls")),
 ]

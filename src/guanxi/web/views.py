@@ -19,6 +19,7 @@ from guanxi.core import access, selectors, services, throttle
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.filters import parse_id
 from guanxi.sales.selectors import open_pipeline_summary
+from guanxi.sales.targets import home_attainment
 from guanxi.web.forms import LoginForm, PreferencesForm, RoleForm, TokenForm, UserRoleForm
 from guanxi.web.search import global_search
 from guanxi.web.timeline import describe
@@ -100,10 +101,11 @@ def home(request):
         else []
     )
     recent = recent_activities(actor) if access.has_right(actor, "activity", "read") else []
+    targets = home_attainment(actor) if access.has_right(actor, "target", "read") else []
     return render(
         request,
         "web/home.html",
-        {"agenda": agenda, "pipeline": pipeline, "recent": recent},
+        {"agenda": agenda, "pipeline": pipeline, "recent": recent, "targets": targets},
     )
 
 

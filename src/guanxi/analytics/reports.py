@@ -1,0 +1,371 @@
+"""Sales reports: each a table and a chart of one period, computed in the database.
+
+Every report is one function ``(actor, period, **options) -> Report``, registered in
+``REPORTS``; the reports page, the API and the CSV export all go through ``build``. A report
+reads only through the actor's visibility scope (``access.scoped`` via the sales selectors
+and ``revenue``), so a rep's report holds their own deals and a manager's their team's.
+Figures are aggregate SQL (GROUP BY in the database, one or two queries a report), never a
+loop over rows, so they stay quick at millions of deals.
+
+Adding a report is one function and one entry: "sales by product" reads order lines once
+orders exist; "collections aging" reads payments due. Neither exists yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Avg, Count, Max, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.analytics.models import StageSpell
+from guanxi.core import access
+from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.filters import parse_id
+from guanxi.core.models import Team, User
+from guanxi.customers.models import Region
+from guanxi.sales import revenue, selectors, targets
+from guanxi.sales.models import Opportunity, OpportunityStatus, StageKind
+from guanxi.sales.periods import Period
+
+ZERO = Decimal("0.00")
+SECONDS_PER_DAY = Decimal(86400)
+
+
+@dataclass
+class Column:
+    key: str
+    label: Any
+    kind: str = "text"  # text, int, money, percent, days
+
+
+@dataclass
+class Report:
+    name: str
+    title: Any
+    period: Period
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    currency: str
+    # What the chart draws: kind ("bar", "funnel"), the category labels and series
+    # ({"name", "values", "kind"}); the page hands it to ECharts as JSON.
+    chart: dict[str, Any] = field(default_factory=dict)
+    note: Any = ""
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-{self.name}"
+
+
+@dataclass
+class ReportSpec:
+    name: str
+    title: Promise
+    description: Promise
+    build: Callable[..., Report]
+
+
+def _percent(part: Any, whole: Any) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _user_names(ids: set[int]) -> dict[int, str]:
+    users = User.objects.filter(pk__in=ids).only("username", "first_name", "last_name")
+    return {u.pk: u.display_name for u in users}
+
+
+# --- Funnel ---------------------------------------------------------------------------------
+
+
+def funnel(actor, period: Period, *, pipeline: Any = None) -> Report:
+    """Deals created in the period: how many reached each stage, the share that went on to
+    the next, and the average days spent in each stage (stays that ended)."""
+    pipelines = selectors.pipeline_list(actor)
+    chosen = next((p for p in pipelines if p.pk == parse_id(pipeline)), None)
+    if pipeline not in (None, "") and chosen is None:
+        raise ValidationFailed.on("pipeline", _("Select a record you can see."))
+    chosen = chosen or next((p for p in pipelines if p.is_default), None)
+    chosen = chosen or (pipelines[0] if pipelines else None)
+    stages = [
+        s
+        for s in (selectors.stage_list(actor, chosen) if chosen else [])
+        if s.kind != StageKind.LOST
+    ]
+    start, end = period.bounds(actor.organisation.time_zone)
+    cohort = (
+        access.scoped(actor, Opportunity.objects.all(), "opportunity")
+        .filter(pipeline=chosen, created_at__gte=start, created_at__lt=end)
+        .values("id")
+    )
+    spells = StageSpell.objects.filter(
+        opportunity__in=cohort,
+        stage__pipeline=chosen,
+        stage__kind__in=[StageKind.OPEN, StageKind.WON],
+    )
+    # The furthest stage each deal reached, counted per stage: one GROUP BY over a GROUP BY.
+    inner = spells.order_by().values("opportunity_id").annotate(top=Max("stage__position"))
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT top, COUNT(*) FROM ({sql}) furthest GROUP BY top", params)  # noqa: S608
+        furthest = dict(cursor.fetchall())
+    days = {
+        row["stage_id"]: row["seconds"]
+        for row in spells.filter(seconds__isnull=False)
+        .order_by()
+        .values("stage_id")
+        .annotate(seconds=Avg("seconds"))
+    }
+    rows = []
+    for i, stage in enumerate(stages):
+        reached = sum(n for top, n in furthest.items() if top >= stage.position)
+        rows.append({"stage": stage.name, "reached": reached, "stage_id": stage.pk})
+        if i:
+            rows[i - 1]["conversion"] = _percent(reached, rows[i - 1]["reached"])
+        seconds = days.get(stage.pk)
+        rows[-1]["days"] = (
+            (Decimal(seconds) / SECONDS_PER_DAY).quantize(Decimal("0.1"))
+            if seconds is not None
+            else None
+        )
+    if rows:
+        rows[-1]["conversion"] = None
+    return Report(
+        name="funnel",
+        title=_("Funnel by stage"),
+        period=period,
+        columns=[
+            Column("stage", _("Stage")),
+            Column("reached", _("Deals reaching it"), "int"),
+            Column("conversion", _("On to the next stage"), "percent"),
+            Column("days", _("Average days in stage"), "days"),
+        ],
+        rows=rows,
+        currency=actor.organisation.currency,
+        chart={
+            "kind": "funnel",
+            "labels": [r["stage"] for r in rows],
+            "series": [{"name": str(_("Deals")), "values": [r["reached"] for r in rows]}],
+        },
+        note=_("Deals created in %(period)s in the pipeline %(pipeline)s.")
+        % {"period": period.label, "pipeline": chosen.name if chosen else "—"},
+    )
+
+
+# --- Win rate -------------------------------------------------------------------------------
+
+
+def win_rate(actor, period: Period) -> Report:
+    """Deals closed in the period, won against lost, per owner and in all."""
+    start, end = period.bounds(actor.organisation.time_zone)
+    rows_db = list(
+        access.scoped(actor, Opportunity.objects.all(), "opportunity")
+        .filter(closed_at__gte=start, closed_at__lt=end)
+        .exclude(status=OpportunityStatus.OPEN)
+        .order_by()
+        .values("owner_id")
+        .annotate(
+            won=Count("id", filter=Q(status=OpportunityStatus.WON)),
+            lost=Count("id", filter=Q(status=OpportunityStatus.LOST)),
+        )
+    )
+    names = _user_names({r["owner_id"] for r in rows_db})
+    rows = sorted(
+        (
+            {
+                "owner": names.get(r["owner_id"], "—"),
+                "won": r["won"],
+                "lost": r["lost"],
+                "rate": _percent(r["won"], r["won"] + r["lost"]),
+            }
+            for r in rows_db
+        ),
+        key=lambda r: (-(r["rate"] or 0), r["owner"]),
+    )
+    won, lost = sum(r["won"] for r in rows), sum(r["lost"] for r in rows)
+    total = {"owner": str(_("All")), "won": won, "lost": lost, "rate": _percent(won, won + lost)}
+    return Report(
+        name="win_rate",
+        title=_("Win rate"),
+        period=period,
+        columns=[
+            Column("owner", _("Owner")),
+            Column("won", _("Won"), "int"),
+            Column("lost", _("Lost"), "int"),
+            Column("rate", _("Win rate"), "percent"),
+        ],
+        rows=[*rows, total] if rows else [],
+        currency=actor.organisation.currency,
+        chart={
+            "kind": "bar",
+            "labels": [r["owner"] for r in rows],
+            "series": [
+                {"name": str(_("Won")), "values": [r["won"] for r in rows], "stack": "n"},
+                {"name": str(_("Lost")), "values": [r["lost"] for r in rows], "stack": "n"},
+            ],
+        },
+        note=_("Deals won or lost in %(period)s.") % {"period": period.label},
+    )
+
+
+# --- Sales by rep, team, region -------------------------------------------------------------
+
+
+def _sales_report(actor, period: Period, name: str, title, label, keyed: list[tuple]) -> Report:
+    """``keyed``: (label, amount, count) per row, largest first."""
+    rows = [
+        {"name": lbl, "amount": Decimal(amount).quantize(ZERO), "count": count}
+        for lbl, amount, count in sorted(keyed, key=lambda r: (-r[1], str(r[0])))
+    ]
+    currency = actor.organisation.currency
+    return Report(
+        name=name,
+        title=title,
+        period=period,
+        columns=[
+            Column("name", label),
+            Column("amount", _("Revenue"), "money"),
+            Column("count", _("Deals won"), "int"),
+        ],
+        rows=rows,
+        currency=currency,
+        chart={
+            "kind": "bar",
+            "labels": [str(r["name"]) for r in rows],
+            "series": [{"name": str(_("Revenue")), "values": [str(r["amount"]) for r in rows]}],
+        },
+        note=_("Won deals in %(currency)s, by the day they were won in %(period)s.")
+        % {"currency": currency, "period": period.label},
+    )
+
+
+def sales_by_rep(actor, period: Period) -> Report:
+    rows = revenue.revenue_by(actor, period, "owner")
+    names = _user_names({r["owner"] for r in rows})
+    keyed = [(names.get(r["owner"], "—"), r["amount"], r["count"]) for r in rows]
+    return _sales_report(actor, period, "sales_by_rep", _("Sales by rep"), _("Owner"), keyed)
+
+
+def sales_by_team(actor, period: Period) -> Report:
+    rows = revenue.revenue_by(actor, period, "team")
+    teams = dict(
+        Team.objects.filter(pk__in={r["team"] for r in rows if r["team"]}).values_list("pk", "name")
+    )
+    keyed = [(teams.get(r["team"], str(_("No team"))), r["amount"], r["count"]) for r in rows]
+    return _sales_report(actor, period, "sales_by_team", _("Sales by team"), _("Team"), keyed)
+
+
+def sales_by_region(actor, period: Period) -> Report:
+    rows = revenue.revenue_by(actor, period, "region")
+    labels = dict(Region.choices)
+    keyed = [(str(labels.get(r["region"], _("No region"))), r["amount"], r["count"]) for r in rows]
+    return _sales_report(actor, period, "sales_by_region", _("Sales by region"), _("Region"), keyed)
+
+
+# --- Target attainment ----------------------------------------------------------------------
+
+
+def target_attainment(actor, period: Period) -> Report:
+    items = targets.attainment(actor, period, targets.target_list(actor, period))
+    rows = [
+        {
+            "subject": targets.subject_label(item["target"]),
+            "metric": item["target"].get_metric_display(),
+            "metric_code": item["target"].metric,
+            "target": item["target"].amount,
+            "actual": item["actual"],
+            "percent": item["percent"],
+        }
+        for item in items
+    ]
+    return Report(
+        name="attainment",
+        title=_("Target attainment"),
+        period=period,
+        columns=[
+            Column("subject", _("For")),
+            Column("metric", _("Measure")),
+            Column("target", _("Target"), "figure"),
+            Column("actual", _("Reached"), "figure"),
+            Column("percent", _("Attainment"), "percent"),
+        ],
+        rows=rows,
+        currency=actor.organisation.currency,
+        chart={
+            "kind": "bar",
+            "labels": [f"{r['subject']} · {r['metric']}" for r in rows],
+            "series": [
+                {
+                    "name": str(_("Attainment (%)")),
+                    "values": [str(r["percent"] or 0) for r in rows],
+                }
+            ],
+        },
+        note=_("Collections are measured once payments are recorded."),
+    )
+
+
+REPORTS: dict[str, ReportSpec] = {
+    spec.name: spec
+    for spec in (
+        ReportSpec(
+            "funnel",
+            gettext_lazy("Funnel by stage"),
+            gettext_lazy("Deals reaching each stage, conversion and days in stage."),
+            funnel,
+        ),
+        ReportSpec(
+            "win_rate",
+            gettext_lazy("Win rate"),
+            gettext_lazy("Deals won against deals lost, per owner."),
+            win_rate,
+        ),
+        ReportSpec(
+            "sales_by_rep",
+            gettext_lazy("Sales by rep"),
+            gettext_lazy("Revenue per owner."),
+            sales_by_rep,
+        ),
+        ReportSpec(
+            "sales_by_team",
+            gettext_lazy("Sales by team"),
+            gettext_lazy("Revenue per team."),
+            sales_by_team,
+        ),
+        ReportSpec(
+            "sales_by_region",
+            gettext_lazy("Sales by region"),
+            gettext_lazy("Revenue per customer region."),
+            sales_by_region,
+        ),
+        ReportSpec(
+            "attainment",
+            gettext_lazy("Target attainment"),
+            gettext_lazy("Each target against what was reached."),
+            target_attainment,
+        ),
+    )
+}
+
+
+def available(actor) -> list[ReportSpec]:
+    return list(REPORTS.values()) if access.has_right(actor, "report", "read") else []
+
+
+def build(actor, name: str, period: Period, **options: Any) -> Report:
+    """The report ``name`` for the actor and period; NotFound for an unknown name or
+    without the right to read reports."""
+    access.require_right(actor, "report", "read")
+    spec = REPORTS.get(name)
+    if spec is None:
+        raise NotFound()
+    if name != "funnel":
+        options = {}
+    return spec.build(actor, period, **options)
