@@ -120,3 +120,11 @@ def test_money_and_dates_in_chinese_formats():
         assert formats.date_format(date(2026, 11, 22)) == "2026年11月22日"
     with translation.override("en"):
         assert money(Decimal("-1234.5"), "USD") == "-$1,234.50"
+
+
+def test_marking_notifications_read_with_an_id_too_large_is_a_field_error(db, api):
+    from tests.conftest import make_org, make_user
+
+    user = make_user(make_org(), "sales_rep")
+    status, body, _ = api(user).post("/notifications/read", {"ids": [2**70]})
+    assert status == 422, body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from guanxi.core import access, selectors, services
 from guanxi.core.api import ErrorOut, Input
 from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.filters import MAX_ID
 from guanxi.core.models import User
 
 router = Router()
@@ -235,7 +236,9 @@ class NotificationOut(Schema):
 
 
 class NotificationsRead(Input):
-    ids: list[int] | None = Field(None, max_length=500, description="Omit: mark all read")
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None, max_length=500, description="Omit: mark all read"
+    )
 
 
 @router.get(
