@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 ACTIONS = ("create", "read", "update", "delete", "export")
 
 # Object types and whether their rows have an owner that the visibility scope applies to.
-OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead")
-SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event")
+OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead", "quote")
+SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event", "product", "price_list")
 OBJECTS = OWNED_OBJECTS + SHARED_OBJECTS
 
 OBJECT_LABELS = {
@@ -32,6 +32,9 @@ OBJECT_LABELS = {
     "opportunity": _("Deals"),
     "activity": _("Activities"),
     "lead": _("Leads"),
+    "quote": _("Quotes"),
+    "product": _("Products"),
+    "price_list": _("Price lists and promotions"),
     "pipeline": _("Pipelines"),
     "tag": _("Tags"),
     "user": _("Users"),
@@ -68,6 +71,9 @@ DEFAULT_ROLES: dict[str, dict] = {
             "opportunity": _ALL,
             "activity": _ALL,
             "lead": _ALL,
+            "quote": _ALL,
+            "product": ["read"],
+            "price_list": ["read"],
             "pipeline": ["read"],
             "tag": _CRU,
             "user": ["read"],
@@ -85,6 +91,9 @@ DEFAULT_ROLES: dict[str, dict] = {
             "opportunity": _CRU,
             "activity": ["create", "read", "update", "delete"],
             "lead": _CRU,
+            "quote": _CRU,
+            "product": ["read"],
+            "price_list": ["read"],
             "pipeline": ["read"],
             "tag": ["create", "read"],
             "user": ["read"],
