@@ -13,6 +13,7 @@ from guanxi.customers.api import router as customers_router
 from guanxi.leads.api import router as leads_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
+from guanxi.sales.cpq_api import router as cpq_router
 from guanxi.web.search import global_search
 
 api = build_api(
@@ -33,6 +34,7 @@ api = build_api(
 api.add_router("", core_router)
 api.add_router("", customers_router)
 api.add_router("", sales_router)
+api.add_router("", cpq_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
 

@@ -735,6 +735,12 @@ def quote_revise(*, actor, quote: Quote, version: int | None = None) -> Quote:
 # --- Reads -----------------------------------------------------------------------------------
 
 
+def _with_lines(qs: models.QuerySet[Quote]) -> models.QuerySet[Quote]:
+    return qs.prefetch_related(
+        models.Prefetch("lines", queryset=QuoteLine.objects.select_related("product"))
+    )
+
+
 def quote_queryset(actor, *, filters=None) -> models.QuerySet[Quote]:
     qs = access.scoped(
         actor, Quote.objects.select_related("owner", "account", "opportunity"), "quote"
@@ -752,7 +758,7 @@ def quote_list(
     q: str | None = None,
 ) -> Page:
     sort = check_sort(sort, QUOTE_SORTS)
-    qs = quote_queryset(actor, filters=filters)
+    qs = _with_lines(quote_queryset(actor, filters=filters))
     if q:
         qs = qs.filter(number__icontains=q)
     return paginate(qs, sort=sort, cursor=cursor, limit=limit)
@@ -760,8 +766,10 @@ def quote_list(
 
 def quote_get(actor, pk: Any) -> Quote:
     """A quote the actor may read — in their scope, or one they were asked to approve."""
-    base = Quote.objects.select_related(
-        "owner", "account", "opportunity", "contact", "price_list", "organisation"
+    base = _with_lines(
+        Quote.objects.select_related(
+            "owner", "account", "opportunity", "contact", "price_list", "organisation"
+        )
     )
     try:
         return access.get_visible(actor, base, "quote", pk)
@@ -774,7 +782,7 @@ def quote_get(actor, pk: Any) -> Quote:
 
 def quote_lines(quote: Quote) -> list[QuoteLine]:
     """The lines of a quote the caller has read through ``quote_get``."""
-    return list(QuoteLine.objects.filter(quote=quote).select_related("product"))
+    return list(quote.lines.all())
 
 
 def quote_revisions(quote: Quote) -> list[Quote]:
