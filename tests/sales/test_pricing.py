@@ -176,3 +176,13 @@ def test_conversion_through_the_organisation_currency():
     assert pricing.convert(Decimal("10"), "EUR", "USD", rates, "CNY") == Decimal("10.99")
     with pytest.raises(pricing.MissingRate):
         pricing.convert(Decimal("1"), "GBP", "CNY", rates, "CNY")
+
+
+def test_largest_line_discount():
+    lines = [
+        LineInput(Decimal("1"), Decimal("100"), Decimal("0"), discount_percent=Decimal("30")),
+        LineInput(Decimal("9"), Decimal("100"), Decimal("0")),
+    ]
+    totals = quote_totals(lines)
+    assert totals.manual_discount_percent == Decimal("3.00")
+    assert totals.largest_line_discount_percent == Decimal("30.00")

@@ -125,6 +125,16 @@ class Totals:
             return ZERO
         return cents(self.manual_discount * HUNDRED / base)
 
+    @property
+    def largest_line_discount_percent(self) -> Decimal:
+        """The largest hand-given discount on one line, as a share of its promoted price."""
+        shares = [
+            cents(r.manual_discount * HUNDRED / (r.gross - r.promotion_discount))
+            for r in self.lines
+            if r.gross - r.promotion_discount > ZERO
+        ]
+        return max(shares, default=ZERO)
+
 
 def apply_promotions(
     quantity: Decimal, unit_price: Decimal, gross: Decimal, rules: Iterable[PromotionRule]

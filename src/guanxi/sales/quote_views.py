@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core import access, approvals
-from guanxi.core.errors import ValidationFailed, VersionConflict
+from guanxi.core.errors import InvalidTransition, ValidationFailed, VersionConflict
 from guanxi.customers.selectors import contact_choices
 from guanxi.sales import catalogue, quotes, selectors
 from guanxi.sales.cpq_forms import DecisionForm, LineForm, QuoteForm, SendForm
@@ -18,7 +18,7 @@ from guanxi.sales.models import QuoteStatus
 from guanxi.sales.pdf import quote_pdf as render_pdf
 from guanxi.web import crud
 from guanxi.web.forms import record_choices
-from guanxi.web.ui import apply_errors, is_htmx, page, toast
+from guanxi.web.ui import apply_errors, error_messages, is_htmx, page, toast
 
 
 def _detail_url(quote) -> str:
@@ -85,7 +85,7 @@ def _lines_response(request, quote, line_form=None, status=200):
     return render(
         request,
         "sales/quotes/_lines.html",
-        _builder_context(request, quote, line_form),
+        {**_builder_context(request, quote, line_form), "oob": True},
         status=status,
     )
 
@@ -113,7 +113,8 @@ def line_add(request, pk: int):
             return _lines_response(request, quote)
     if not is_htmx(request):
         return redirect(_detail_url(quote))
-    return _lines_response(request, quote, form, status=422)
+    # htmx swaps only successful answers: the form comes back with its errors by the fields.
+    return _lines_response(request, quote, form)
 
 
 @require_POST
@@ -180,9 +181,13 @@ def quote_action(request, pk: int, action: str):
         return HttpResponse(status=404)
     service, message = _ACTIONS[action]
     version = request.POST.get("version", "")
-    result = service(
-        actor=request.user, quote=quote, version=int(version) if version.isdigit() else None
-    )
+    try:
+        result = service(
+            actor=request.user, quote=quote, version=int(version) if version.isdigit() else None
+        )
+    except (ValidationFailed, VersionConflict, InvalidTransition) as exc:
+        messages.error(request, " ".join(error_messages(exc)))
+        return redirect(_detail_url(quote))
     messages.success(request, str(message))
     if action == "delete":
         return redirect(reverse("sales:deal_detail", args=[quote.opportunity_id]))

@@ -61,7 +61,8 @@ QUOTE_SORTS = ("-updated_at", "-created_at", "number")
 QUOTE_FILTERS = {"owner": OWNER, "opportunity": ID, "account": ID, "status": QuoteStatus}
 # The figures approval rules may test on a quote.
 APPROVAL_FIGURES = {
-    "discount_percent": gettext_lazy("Hand-given discount (%)"),
+    "discount_percent": gettext_lazy("Hand-given discount on the quote (%)"),
+    "line_discount_percent": gettext_lazy("Largest hand-given discount on a line (%)"),
     "total": gettext_lazy("Total"),
 }
 EDITABLE = (QuoteStatus.DRAFT,)
@@ -216,7 +217,11 @@ def recalculate(quote: Quote) -> pricing.Totals:
 
 
 def _figures(quote: Quote, totals: pricing.Totals) -> dict[str, Decimal]:
-    return {"discount_percent": totals.manual_discount_percent, "total": totals.total}
+    return {
+        "discount_percent": totals.manual_discount_percent,
+        "line_discount_percent": totals.largest_line_discount_percent,
+        "total": totals.total,
+    }
 
 
 # --- Creating and editing --------------------------------------------------------------------
@@ -477,7 +482,7 @@ def _set_status(actor, quote: Quote, status: str, verb: str, data: dict | None =
         quote,
         account_id=quote.account_id,
         changes={"status": (old, status)},
-        data={"number": quote.number, "total": quote.total, "currency": quote.currency}
+        data={"number": quote.number, "amount": quote.total, "currency": quote.currency}
         | (data or {}),
     )
     return quote

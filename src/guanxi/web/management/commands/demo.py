@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.demo import loader
 from guanxi.demo.leads import load_leads
+from guanxi.demo.quotes import load_quotes
 
 
 class Command(BaseCommand):
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {table:<24} {n:>12,}")
         leads = load_leads(result.organisation, min(400, max(30, count // 3)), seed=seed)
         self.stdout.write(f"  {'leads':<24} {leads:>12,}")
+        made = load_quotes(result.organisation)
+        self.stdout.write(f"  {'quotes':<24} {made:>12,}")
         self._login()
 
     def _login(self) -> None:
