@@ -15,33 +15,13 @@ from tests.browser.test_ui import (  # the browser set-up this suite shares
     _allow_orm_beside_playwright,  # noqa: F401
     browser,  # noqa: F401
 )
-from tests.sales.conftest import Inbox, make_catalogue
+from tests.sales.conftest import make_catalogue, smtp  # noqa: F401 (a fixture)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not HAVE_CHROMIUM, reason="Chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_NOTIFICATIONS = True
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -64,7 +44,7 @@ def sales_team(db):
     return {"deal": deal, "cat": cat}
 
 
-def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smtp_server):  # noqa: F811
+def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smtp):  # noqa: F811
     from guanxi.sales.models import Quote
 
     deal, cat = sales_team["deal"], sales_team["cat"]
@@ -118,8 +98,8 @@ def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smt
     page.fill("#id_to", "buyer@huadong.example.cn")
     page.click("button:has-text('Send')")
     page.wait_for_selector(".record-header:has-text('Sent')")
-    assert len(smtp_server.messages) == 1
-    assert smtp_server.messages[0].rcpt_tos == ["buyer@huadong.example.cn"]
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0].rcpt_tos == ["buyer@huadong.example.cn"]
     rep.assert_no_csp_errors()
     boss.assert_no_csp_errors()
     rep.context.close()

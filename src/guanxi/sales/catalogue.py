@@ -101,6 +101,24 @@ def _save(actor, obj_type: str, obj, data: dict[str, Any], creating: bool, check
     return obj
 
 
+def _delete(actor, obj, obj_type: str, right: str, version: int | None, check=None) -> None:
+    """Delete one catalogue row through the actor's ``delete`` right, with its event."""
+    access.require_on(actor, obj, right, "delete")
+    obj = lock(type(obj), obj.pk, version)
+    if check is not None:
+        check(obj)
+    pk, name = obj.pk, str(obj)
+    obj.delete()
+    events.record(
+        actor,
+        f"{obj_type}.deleted",
+        None,
+        object_type=obj_type,
+        organisation_id=actor.organisation_id,
+        data={"id": pk, "name": name},
+    )
+
+
 # --- Products --------------------------------------------------------------------------------
 
 
@@ -129,22 +147,13 @@ def product_delete(*, actor, product: Product, version: int | None = None) -> No
     """Delete a product no quote uses; one that is used can be made inactive instead."""
     from guanxi.sales.models import QuoteLine
 
-    access.require_on(actor, product, "product", "delete")
-    product = lock(Product, product.pk, version)
-    if QuoteLine.objects.filter(product=product).exists():
-        raise ValidationFailed.on(
-            "non_field", _("Quotes use this product: make it inactive instead.")
-        )
-    pk, name = product.pk, str(product)
-    product.delete()
-    events.record(
-        actor,
-        "product.deleted",
-        None,
-        object_type="product",
-        organisation_id=actor.organisation_id,
-        data={"id": pk, "name": name},
-    )
+    def unused(obj: Product) -> None:
+        if QuoteLine.objects.filter(product=obj).exists():
+            raise ValidationFailed.on(
+                "non_field", _("Quotes use this product: make it inactive instead.")
+            )
+
+    _delete(actor, product, "product", "product", version, unused)
 
 
 def product_queryset(actor, *, q: str | None = None, filters=None) -> models.QuerySet[Product]:
@@ -209,18 +218,7 @@ def price_list_update(
 
 @transaction.atomic
 def price_list_delete(*, actor, price_list: PriceList, version: int | None = None) -> None:
-    access.require_on(actor, price_list, "price_list", "delete")
-    obj = lock(PriceList, price_list.pk, version)
-    pk, name = obj.pk, obj.name
-    obj.delete()
-    events.record(
-        actor,
-        "price_list.deleted",
-        None,
-        object_type="price_list",
-        organisation_id=actor.organisation_id,
-        data={"id": pk, "name": name},
-    )
+    _delete(actor, price_list, "price_list", "price_list", version)
 
 
 def _money(value: Any, field: str) -> Decimal:
@@ -369,18 +367,7 @@ def promotion_update(
 
 @transaction.atomic
 def promotion_delete(*, actor, promotion: Promotion, version: int | None = None) -> None:
-    access.require_on(actor, promotion, "price_list", "delete")
-    obj = lock(Promotion, promotion.pk, version)
-    pk, name = obj.pk, obj.name
-    obj.delete()
-    events.record(
-        actor,
-        "promotion.deleted",
-        None,
-        object_type="promotion",
-        organisation_id=actor.organisation_id,
-        data={"id": pk, "name": name},
-    )
+    _delete(actor, promotion, "promotion", "price_list", version)
 
 
 def promotion_list(actor) -> list[Promotion]:

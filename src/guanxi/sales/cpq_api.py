@@ -69,20 +69,7 @@ class ProductUpdate(ProductFields):
     version: int | None = None
 
 
-PRODUCT_OUT = (
-    "id",
-    "sku",
-    "name",
-    "category",
-    "unit",
-    "list_price",
-    "currency",
-    "tax_rate",
-    "description",
-    "is_active",
-    "updated_at",
-    "version",
-)
+PRODUCT_OUT = ("id", *catalogue.PRODUCT_FIELDS, "updated_at", "version")
 
 
 class ProductOut(Schema):
@@ -158,18 +145,7 @@ class PriceListOut(Schema):
     prices: list[PriceOut] | None = None
 
 
-PRICE_LIST_OUT = (
-    "id",
-    "name",
-    "currency",
-    "channel",
-    "region",
-    "grade",
-    "valid_from",
-    "valid_until",
-    "is_active",
-    "version",
-)
+PRICE_LIST_OUT = ("id", *catalogue.PRICE_LIST_FIELDS, "version")
 
 
 def _dump_price_list(actor, pl, with_prices: bool = False) -> dict:

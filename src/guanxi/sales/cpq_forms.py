@@ -9,7 +9,9 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core import approvals
 from guanxi.core.models import ApprovalRule
+from guanxi.sales import catalogue, quotes
 from guanxi.sales.models import PriceList, Product, Promotion, Quote
 from guanxi.web.forms import RecordField, RecordForm, date_widget
 
@@ -19,17 +21,7 @@ def _model_fields(model, names, widgets=None):
 
 
 class ProductForm(RecordForm):
-    service_fields = (
-        "sku",
-        "name",
-        "category",
-        "unit",
-        "list_price",
-        "currency",
-        "tax_rate",
-        "description",
-        "is_active",
-    )
+    service_fields = catalogue.PRODUCT_FIELDS
 
 
 ProductForm.base_fields = {
@@ -43,16 +35,7 @@ ProductForm.base_fields = {
 
 
 class PriceListForm(RecordForm):
-    service_fields = (
-        "name",
-        "currency",
-        "channel",
-        "region",
-        "grade",
-        "valid_from",
-        "valid_until",
-        "is_active",
-    )
+    service_fields = catalogue.PRICE_LIST_FIELDS
 
 
 def _region_grade_fields():
@@ -87,21 +70,7 @@ class PriceForm(forms.Form):
 
 
 class PromotionForm(RecordForm):
-    service_fields = (
-        "name",
-        "kind",
-        "value",
-        "buy_quantity",
-        "free_quantity",
-        "tiers",
-        "product",
-        "category",
-        "valid_from",
-        "valid_until",
-        "stackable",
-        "priority",
-        "is_active",
-    )
+    service_fields = catalogue.PROMOTION_FIELDS
 
     def initial_from(self, obj) -> dict:
         initial = super().initial_from(obj)
@@ -127,16 +96,7 @@ PromotionForm.base_fields = {
 
 
 class QuoteForm(RecordForm):
-    service_fields = (
-        "contact",
-        "currency",
-        "channel",
-        "language",
-        "quote_date",
-        "valid_until",
-        "discount_percent",
-        "notes",
-    )
+    service_fields = quotes.QUOTE_FIELDS
 
 
 QuoteForm.base_fields = {
@@ -189,20 +149,9 @@ class SendForm(forms.Form):
 
 
 class ApprovalRuleForm(RecordForm):
-    service_fields = (
-        "name",
-        "object_type",
-        "field",
-        "threshold",
-        "approver_kind",
-        "approver_role",
-        "position",
-        "is_active",
-    )
+    service_fields = approvals.RULE_FIELDS
 
     def setup(self) -> None:
-        from guanxi.core import approvals
-
         types = approvals.registered()
         self.fields["object_type"] = forms.ChoiceField(
             label=_("Record type"), choices=[(k, t.label) for k, t in types.items()]
