@@ -212,3 +212,21 @@ def test_send_without_an_email_server_is_refused(world, cat, settings):
         quotes.quote_send(actor=rep, quote=q, to="buyer@example.cn")
     q.refresh_from_db()
     assert q.status == QuoteStatus.APPROVED
+
+
+def test_quotes_past_their_validity_expire(world, cat):
+    from datetime import timedelta
+
+    from guanxi.sales.tasks import expire_quotes
+
+    rep = world.users["rep_a"]
+    q = _quote(world)
+    quotes.quote_line_add(actor=rep, quote=q, product=cat.rice, quantity="1")
+    q = quotes.quote_submit(actor=rep, quote=q)
+    q.valid_until = q.quote_date - timedelta(days=1)
+    q.save(update_fields=["valid_until"])
+    assert expire_quotes.call_local() == 1
+    q.refresh_from_db()
+    assert q.status == QuoteStatus.EXPIRED
+    assert Event.objects.filter(verb="quote.expired", object_id=q.pk).exists()
+    assert quotes.quote_revise(actor=rep, quote=q).status == QuoteStatus.DRAFT
