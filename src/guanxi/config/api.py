@@ -14,6 +14,7 @@ from guanxi.customers.api import router as customers_router
 from guanxi.leads.api import router as leads_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
+from guanxi.sales.cpq_api import router as cpq_router
 from guanxi.sales.planning_api import router as planning_router
 from guanxi.web.search import global_search
 
@@ -35,6 +36,7 @@ api = build_api(
 api.add_router("", core_router)
 api.add_router("", customers_router)
 api.add_router("", sales_router)
+api.add_router("", cpq_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
 api.add_router("", planning_router)

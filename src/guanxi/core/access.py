@@ -22,9 +22,20 @@ if TYPE_CHECKING:
 ACTIONS = ("create", "read", "update", "delete", "export")
 
 # Object types and whether their rows have an owner that the visibility scope applies to.
-OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead", "forecast")
+OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead", "forecast", "quote")
 # Targets are set for a person, a team or a region: who sees which is ``targets_visible_q``.
-SHARED_OBJECTS = ("pipeline", "tag", "user", "team", "role", "event", "target", "report")
+SHARED_OBJECTS = (
+    "pipeline",
+    "tag",
+    "user",
+    "team",
+    "role",
+    "event",
+    "target",
+    "report",
+    "product",
+    "price_list",
+)
 OBJECTS = OWNED_OBJECTS + SHARED_OBJECTS
 
 OBJECT_LABELS = {
@@ -34,6 +45,9 @@ OBJECT_LABELS = {
     "activity": _("Activities"),
     "lead": _("Leads"),
     "forecast": _("Forecasts"),
+    "quote": _("Quotes"),
+    "product": _("Products"),
+    "price_list": _("Price lists and promotions"),
     "pipeline": _("Pipelines"),
     "tag": _("Tags"),
     "user": _("Users"),
@@ -73,6 +87,9 @@ DEFAULT_ROLES: dict[str, dict] = {
             "activity": _ALL,
             "lead": _ALL,
             "forecast": _CRU,
+            "quote": _ALL,
+            "product": ["read"],
+            "price_list": ["read"],
             "pipeline": ["read"],
             "tag": _CRU,
             "user": ["read"],
@@ -93,6 +110,9 @@ DEFAULT_ROLES: dict[str, dict] = {
             "activity": ["create", "read", "update", "delete"],
             "lead": _CRU,
             "forecast": _CRU,
+            "quote": _CRU,
+            "product": ["read"],
+            "price_list": ["read"],
             "pipeline": ["read"],
             "tag": ["create", "read"],
             "user": ["read"],

@@ -227,3 +227,85 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- Approvals: any record type can ask for a decision (see ``core.approvals``) -------------
+
+
+class ApproverKind(models.TextChoices):
+    TEAM_MANAGER = "team_manager", _("The requester's team manager")
+    ROLE = "role", _("Everyone with a role")
+
+
+class ApprovalRule(TenantModel):
+    """ "A quote whose discount is above 15 % needs the team manager": data an admin edits.
+
+    ``field`` names one of the figures the object type offers (``core.approvals``); the rule
+    matches when that figure is above ``threshold``.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    object_type = models.CharField(_("record type"), max_length=32)
+    field = models.CharField(_("figure"), max_length=32)
+    threshold = models.DecimalField(_("above"), max_digits=16, decimal_places=2)
+    approver_kind = models.CharField(
+        _("approved by"),
+        max_length=16,
+        choices=ApproverKind.choices,
+        default=ApproverKind.TEAM_MANAGER,
+    )
+    approver_role = models.CharField(_("role code"), max_length=64, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("approval rule")
+        verbose_name_plural = _("approval rules")
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "object_type"], name="approval_rule_type_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+class ApprovalRequest(TenantModel):
+    """One request for a decision on one record (object type + id), and its outcome."""
+
+    object_type = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=200, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(default=list, blank=True)
+    approvers = models.ManyToManyField(User, related_name="approvals_to_decide")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
+        indexes = [
+            models.Index(
+                fields=["organisation", "object_type", "object_id", "-id"],
+                name="approval_object_idx",
+            ),
+            models.Index(fields=["organisation", "status", "-id"], name="approval_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.object_repr or f"{self.object_type}:{self.object_id}"

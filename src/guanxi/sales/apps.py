@@ -9,10 +9,15 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core import registry
-        from guanxi.sales import panels, services
-        from guanxi.sales.models import Opportunity
+        from guanxi.sales import (
+            panels,
+            quotes,  # noqa: F401 (registers quotes with approvals)
+            services,
+        )
+        from guanxi.sales.models import Opportunity, Quote
 
         registry.organisation_setup.append(services.pipeline_create_default)
         registry.object_querysets["opportunity"] = Opportunity.objects.all
+        registry.object_querysets["quote"] = Quote.objects.all
         registry.account_figures.append(panels.account_figures)
         registry.account_panels.append(panels.deals_panel)

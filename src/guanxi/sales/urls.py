@@ -1,5 +1,7 @@
 from django.urls import path
 
+from guanxi.sales import catalogue_views as cv
+from guanxi.sales import quote_views as qv
 from guanxi.sales import views
 
 app_name = "sales"
@@ -12,4 +14,34 @@ urlpatterns = [
     path("<int:pk>/move/", views.deal_move, name="deal_move"),
     path("<int:pk>/assign/", views.deal_assign, name="deal_assign"),
     path("<int:pk>/delete/", views.deal_delete, name="deal_delete"),
+    path("<int:deal_pk>/quotes/new/", qv.quote_create, name="quote_create"),
+    path("quotes/", qv.quote_list, name="quote_list"),
+    path("quotes/<int:pk>/", qv.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/edit/", qv.quote_edit, name="quote_edit"),
+    path("quotes/<int:pk>/lines/", qv.line_add, name="quote_line_add"),
+    path("quotes/<int:pk>/lines/<int:line_pk>/", qv.line_update, name="quote_line_update"),
+    path("quotes/<int:pk>/lines/<int:line_pk>/remove/", qv.line_remove, name="quote_line_remove"),
+    path("quotes/<int:pk>/decide/", qv.quote_decide, name="quote_decide"),
+    path("quotes/<int:pk>/pdf/", qv.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:pk>/send/", qv.quote_send, name="quote_send"),
+    path("quotes/<int:pk>/<slug:action>/", qv.quote_action, name="quote_action"),
+    path("approvals/", qv.approval_inbox, name="approval_inbox"),
+    path("products/", cv.product_list, name="product_list"),
+    path("products/new/", cv.product_form, name="product_create"),
+    path("products/<int:pk>/", cv.product_form, name="product_edit"),
+    path("pricing/", cv.price_list_index, name="pricing"),
+    path("pricing/rates/", cv.currency_rate_set, name="currency_rate_set"),
+    path("pricing/lists/new/", cv.price_list_form, name="price_list_create"),
+    path("pricing/lists/<int:pk>/", cv.price_list_detail, name="price_list_detail"),
+    path("pricing/lists/<int:pk>/edit/", cv.price_list_form, name="price_list_edit"),
+    path(
+        "pricing/lists/<int:pk>/prices/<int:product_pk>/remove/",
+        cv.price_remove,
+        name="price_remove",
+    ),
+    path("pricing/promotions/new/", cv.promotion_form, name="promotion_create"),
+    path("pricing/promotions/<int:pk>/", cv.promotion_form, name="promotion_edit"),
+    path("approval-rules/", cv.approval_rules, name="approval_rules"),
+    path("approval-rules/new/", cv.approval_rule_form, name="approval_rule_create"),
+    path("approval-rules/<int:pk>/", cv.approval_rule_form, name="approval_rule_edit"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core import access
 from guanxi.core.errors import DomainError, NotFound, ValidationFailed, VersionConflict
-from guanxi.sales import selectors, services
+from guanxi.sales import quotes, selectors, services
 from guanxi.sales.forms import DealForm
 from guanxi.sales.models import OpportunityStatus
 from guanxi.sales.templatetags import deal_rows
@@ -64,7 +64,11 @@ def deal_detail(request, pk: int):
     return render(
         request,
         "sales/deal_detail.html",
-        {"deal": deal, "stages": selectors.stage_list(actor, deal.pipeline)},
+        {
+            "deal": deal,
+            "stages": selectors.stage_list(actor, deal.pipeline),
+            "quotes": quotes.deal_quotes(actor, deal),
+        },
     )
 
 

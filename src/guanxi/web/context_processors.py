@@ -35,6 +35,12 @@ def _section(match) -> str:
     if namespace == "customers":
         return "contacts" if name.startswith("contact") else "accounts"
     if namespace == "sales":
+        if name.startswith(("product", "price", "promotion", "currency", "pricing")):
+            return "products"
+        if name.startswith("approval_rule"):
+            return "settings"
+        if name.startswith(("quote", "approval")):
+            return "quotes"
         return "board" if name.startswith("board") else "deals"
     if namespace == "planning":
         return "targets" if name.startswith("target") else "forecast"

@@ -61,6 +61,24 @@ SENTENCES = {
         "The lead {object} went back to the pool {pool}: no follow-up for {days} days"
     ),
     "lead.status_changed": gettext_lazy("{actor} set the lead {object} to {status}"),
+    "quote.created": gettext_lazy("{actor} created the quote {object}"),
+    "quote.updated": gettext_lazy("{actor} updated the quote {object}"),
+    "quote.line_added": gettext_lazy("{actor} changed the lines of the quote {object}"),
+    "quote.line_changed": gettext_lazy("{actor} changed the lines of the quote {object}"),
+    "quote.line_removed": gettext_lazy("{actor} changed the lines of the quote {object}"),
+    "quote.submitted": gettext_lazy(
+        "{actor} asked for approval of the quote {object} worth {amount}"
+    ),
+    "quote.withdrawn": gettext_lazy("{actor} withdrew the quote {object} from approval"),
+    "quote.approved": gettext_lazy("{actor} approved the quote {object} worth {amount}"),
+    "quote.approval_rejected": gettext_lazy("{actor} did not approve the quote {object}"),
+    "quote.sent": gettext_lazy("{actor} emailed the quote {object} worth {amount} to {to}"),
+    "quote.accepted": gettext_lazy("{actor} recorded that the customer accepted {object}"),
+    "quote.rejected": gettext_lazy("{actor} recorded that the customer turned down {object}"),
+    "quote.superseded": gettext_lazy("{actor} replaced the quote {object} by a new revision"),
+    "quote.revised": gettext_lazy("{actor} made the revision {object}"),
+    "quote.expired": gettext_lazy("The quote {object} expired"),
+    "quote.deleted": gettext_lazy("{actor} deleted the quote {object}"),
     "lead.converted": gettext_lazy("{actor} converted the lead {object} into {account}"),
     "lead.deleted": gettext_lazy("{actor} deleted the lead {object}"),
     "user.created": gettext_lazy("{actor} added the user {object}"),
@@ -78,6 +96,7 @@ DETAIL_URLS = {
     "opportunity": "sales:deal_detail",
     "activity": "activities:activity_detail",
     "lead": "leads:lead_detail",
+    "quote": "sales:quote_detail",
 }
 # Stage changes are told by the sentence; these are bookkeeping, not news.
 HIDDEN_CHANGES = {"stage", "status", "version", "search_tokens"}
@@ -175,6 +194,7 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "days": data.get("days") or "—",
             "status": _display(status, _field(model, "status"), users) if status else "—",
             "account": data.get("account_name") or "—",
+            "to": data.get("to") or "—",
         }
         template = str(SENTENCES.get(event.verb, FALLBACK))
         sentence = format_html(template, **values)
@@ -208,6 +228,8 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "account.released",
         ):
             shown.append({"label": _("Reason"), "old": None, "new": data["reason"]})
+        if data.get("comment") and event.object_type == "quote":
+            shown.append({"label": _("Comment"), "old": None, "new": data["comment"]})
         if data.get("rule") and event.verb in ("lead.assigned", "lead.pooled"):
             shown.append({"label": _("Rule"), "old": None, "new": data["rule"]})
         out.append({"event": event, "sentence": sentence, "changes": shown, "url": url})

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0002_notification'),
         ('customers', '0003_contact_updated_indexes'),
-        ('sales', '0004_stage_totals'),
+        ('sales', '0005_products_quotes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -46,6 +46,16 @@ TONES: dict[str, dict[str, str]] = {
         "disqualified": "danger",
         "converted": "success",
     },
+    "quote_status": {
+        "draft": "neutral",
+        "pending": "warning",
+        "approved": "info",
+        "sent": "accent",
+        "accepted": "success",
+        "rejected": "danger",
+        "expired": "muted",
+        "superseded": "muted",
+    },
     "stage_kind": {"open": "info", "won": "success", "lost": "danger"},
     "done": {"True": "success", "False": "neutral"},
 }

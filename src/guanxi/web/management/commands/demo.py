@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from guanxi.demo import loader
 from guanxi.demo.leads import load_leads
 from guanxi.demo.planning import load_planning
+from guanxi.demo.quotes import load_quotes
 
 
 class Command(BaseCommand):
@@ -54,6 +55,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'leads':<24} {leads:>12,}")
         planned = load_planning(result.organisation, seed=seed)
         self.stdout.write(f"  {'targets':<24} {planned:>12,}")
+        made = load_quotes(result.organisation)
+        self.stdout.write(f"  {'quotes':<24} {made:>12,}")
         self._login()
 
     def _login(self) -> None:
