@@ -6,3 +6,6 @@ class DataioConfig(AppConfig):
     name = "guanxi.dataio"
     label = "dataio"
     verbose_name = _("Import and export")
+
+    def ready(self) -> None:
+        from guanxi.dataio import tasks  # noqa: F401 (registers the jobs)
