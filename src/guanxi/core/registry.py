@@ -5,6 +5,7 @@
 - ``account_panels``: panels on the customer 360° page, each a function
   ``(actor, account) -> dict(title, template, context, order)`` (like Odoo's smart buttons).
 - ``account_figures``: key figures in the 360° header, ``(actor, account) -> list[dict]``.
+- ``contact_panels``: panels on a contact's page, ``(actor, contact) -> dict | None``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 organisation_setup: list[Callable[[Any], None]] = []
 account_panels: list[Callable[[Any, Any], dict | None]] = []
 account_figures: list[Callable[[Any, Any], list[dict]]] = []
+contact_panels: list[Callable[[Any, Any], dict | None]] = []
 
 # object type -> function returning the base queryset of that type, so core can check
 # visibility of records it only knows by (type, id), as on timelines.

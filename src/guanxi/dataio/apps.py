@@ -8,4 +8,8 @@ class DataioConfig(AppConfig):
     verbose_name = _("Import and export")
 
     def ready(self) -> None:
-        from guanxi.dataio import tasks  # noqa: F401 (registers the jobs)
+        from guanxi.core import registry
+        from guanxi.dataio import panels, tasks  # noqa: F401 (registers the jobs)
+
+        registry.account_panels.append(panels.account_duplicates)
+        registry.contact_panels.append(panels.contact_duplicates)

@@ -38,6 +38,8 @@ def _section(match) -> str:
         return "board" if name.startswith("board") else "deals"
     if namespace == "activities":
         return "activities"
+    if namespace == "dataio":
+        return "duplicates"
     if namespace == "leads":
         if name.startswith(("settings", "form", "pool_", "rule", "scoring")):
             return "settings"
