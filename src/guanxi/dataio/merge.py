@@ -20,13 +20,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.apps import apps
 from django.core import serializers
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core import access, events
-from guanxi.core.errors import InvalidTransition, ValidationFailed
+from guanxi.core.errors import InvalidTransition, NotFound, ValidationFailed
+from guanxi.core.filters import parse_id
 from guanxi.core.models import Event
 from guanxi.core.records import lock, stamp
 from guanxi.dataio.dedupe.kinds import Kind, kind_of
@@ -231,9 +233,6 @@ def _close_clusters(actor, object_type: str, merged_id: int) -> list[int]:
 
 def merge_get(actor, pk: Any) -> Merge:
     """A merge whose surviving record the actor can see."""
-    from guanxi.core.errors import NotFound
-    from guanxi.core.filters import parse_id
-
     merge = Merge.objects.filter(
         organisation_id=getattr(actor, "organisation_id", None), pk=parse_id(pk)
     ).first()
@@ -290,8 +289,6 @@ def merge_undo(*, actor, merge: Merge) -> models.Model:
 
 
 def _model(label: str) -> type[models.Model]:
-    from django.apps import apps
-
     return apps.get_model(label)
 
 
