@@ -12,7 +12,7 @@ def _pairs(owner, n):
     account = account_create(actor=owner, data={"name": f"鑫盛食品有限公司 {owner.pk}"})
     out = []
     for i in range(n):
-        mobile = f"1380013{owner.pk:02d}{i:02d}"
+        mobile = f"138{owner.pk % 1000:03d}{i:05d}"
         a = contact_create(actor=owner, data={"name": "张伟", "account": account, "mobile": mobile})
         b = contact_create(
             actor=owner,
