@@ -7,6 +7,7 @@
 - ``account_figures``: key figures in the 360° header, ``(actor, account) -> list[dict]``.
 - ``account_actions``: entries of the 360° page's "More" menu,
   ``(actor, account) -> list[dict(label, url)]`` (each a page of the domain that offers it).
+- ``contact_panels``: panels on a contact's page, ``(actor, contact) -> dict | None``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ organisation_setup: list[Callable[[Any], None]] = []
 account_panels: list[Callable[[Any, Any], dict | None]] = []
 account_figures: list[Callable[[Any, Any], list[dict]]] = []
 account_actions: list[Callable[[Any, Any], list[dict]]] = []
+contact_panels: list[Callable[[Any, Any], dict | None]] = []
 
 # object type -> function returning the base queryset of that type, so core can check
 # visibility of records it only knows by (type, id), as on timelines.

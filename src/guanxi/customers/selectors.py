@@ -131,6 +131,12 @@ def account_overview(actor, account: Account) -> dict[str, Any]:
     return {"figures": figures, "panels": panels}
 
 
+def contact_panels(actor, contact: Contact) -> list[dict]:
+    """Panels other domains show on a contact's page."""
+    panels = [p for p in (panel(actor, contact) for panel in registry.contact_panels) if p]
+    return sorted(panels, key=lambda p: p.get("order", 100))
+
+
 # --- Choices for forms -------------------------------------------------------------------------
 
 

@@ -212,7 +212,11 @@ def contact_detail(request, pk: int):
     return render(
         request,
         "customers/contact_detail.html",
-        {"contact": contact, "tags": list(contact.tags.all())},
+        {
+            "contact": contact,
+            "tags": list(contact.tags.all()),
+            "panels": selectors.contact_panels(request.user, contact),
+        },
     )
 
 

@@ -48,6 +48,8 @@ def _section(match) -> str:
         return "reports"
     if namespace == "activities":
         return "activities"
+    if namespace == "dataio":
+        return "duplicates"
     if namespace == "leads":
         if name.startswith(("settings", "form", "pool_", "rule", "scoring")):
             return "settings"

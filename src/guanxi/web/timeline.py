@@ -81,6 +81,16 @@ SENTENCES = {
     "quote.deleted": gettext_lazy("{actor} deleted the quote {object}"),
     "lead.converted": gettext_lazy("{actor} converted the lead {object} into {account}"),
     "lead.deleted": gettext_lazy("{actor} deleted the lead {object}"),
+    "account.merged": gettext_lazy("{actor} merged {merged} into the account {object}"),
+    "account.merge_undone": gettext_lazy(
+        "{actor} undid the merge of {merged} into the account {object}"
+    ),
+    "contact.merged": gettext_lazy("{actor} merged {merged} into the contact {object}"),
+    "contact.merge_undone": gettext_lazy(
+        "{actor} undid the merge of {merged} into the contact {object}"
+    ),
+    "lead.merged": gettext_lazy("{actor} merged {merged} into the lead {object}"),
+    "lead.merge_undone": gettext_lazy("{actor} undid the merge of {merged} into the lead {object}"),
     "user.created": gettext_lazy("{actor} added the user {object}"),
     "team.created": gettext_lazy("{actor} created the team {object}"),
     "permission.user_changed": gettext_lazy("{actor} changed the role or team of {object}"),
@@ -158,6 +168,7 @@ def _user_ids(events) -> set:
 def describe(actor, events) -> list[dict[str, Any]]:
     """Each event as {event, sentence, changes, url}; one query for the owners named."""
     users = users_by_id(actor, _user_ids(events))
+    undoable = _undoable(events)
     out = []
     for event in events:
         data = event.data or {}
@@ -195,6 +206,7 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "status": _display(status, _field(model, "status"), users) if status else "—",
             "account": data.get("account_name") or "—",
             "to": data.get("to") or "—",
+            "merged": data.get("merged_name") or "—",
         }
         template = str(SENTENCES.get(event.verb, FALLBACK))
         sentence = format_html(template, **values)
@@ -232,5 +244,20 @@ def describe(actor, events) -> list[dict[str, Any]]:
             shown.append({"label": _("Comment"), "old": None, "new": data["comment"]})
         if data.get("rule") and event.verb in ("lead.assigned", "lead.pooled"):
             shown.append({"label": _("Rule"), "old": None, "new": data["rule"]})
-        out.append({"event": event, "sentence": sentence, "changes": shown, "url": url})
+        undo = None
+        if data.get("merge") in undoable and event.verb.endswith(".merged"):
+            undo = reverse("dataio:undo", args=[data["merge"]])
+        out.append(
+            {"event": event, "sentence": sentence, "changes": shown, "url": url, "undo": undo}
+        )
     return out
+
+
+def _undoable(events) -> set[int]:
+    """Merges on these events that can still be undone (one query, only if there are any)."""
+    from guanxi.dataio.models import Merge
+
+    ids = [e.data.get("merge") for e in events if e.verb.endswith(".merged") and e.data]
+    if not ids:
+        return set()
+    return set(Merge.objects.filter(pk__in=ids, undone_at=None).values_list("pk", flat=True))

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("guanxi.leads.urls")),
     path("", include("guanxi.sales.planning_urls")),
     path("reports/", include("guanxi.analytics.urls")),
+    path("", include("guanxi.dataio.urls")),
 ]
