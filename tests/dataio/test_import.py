@@ -69,11 +69,11 @@ def test_dry_run_writes_nothing_and_says_what_would_happen(world):
 def test_duplicates_by_email_and_mobile_are_skipped(world):
     rep = world.users["rep_a"]
     raw = (
-        "Name,Mobile,Email\n"
-        "A,13800138000,a@example.cn\n"
-        "B,13800138000,b@example.cn\n"  # same mobile as row 2
-        "C,,A@EXAMPLE.CN\n"  # same email as row 2
-    ).encode()
+        b"Name,Mobile,Email\n"
+        b"A,13800138000,a@example.cn\n"
+        b"B,13800138000,b@example.cn\n"  # same mobile as row 2
+        b"C,,A@EXAMPLE.CN\n"  # same email as row 2
+    )
     job = run_import(rep, "contact", raw)
     assert job.counts["created"] == 1 and job.counts["skipped"] == 2
     again = run_import(rep, "contact", raw.replace(b"Name", b"name"))
