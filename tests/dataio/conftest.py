@@ -28,3 +28,19 @@ def run_import(actor, object_type: str, raw: bytes, *, dry_run=False, name="data
 def small_batches(settings):
     settings.IMPORT_BATCH_ROWS = 3
     return settings
+
+
+@pytest.fixture
+def client_for(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_for():
+    from tests.conftest import ApiClient
+
+    return ApiClient

@@ -10,6 +10,7 @@ from guanxi.core.api import build_api
 from guanxi.core.endpoints import router as core_router
 from guanxi.customers.api import dump_account, dump_contact
 from guanxi.customers.api import router as customers_router
+from guanxi.dataio.api import router as dataio_router
 from guanxi.leads.api import router as leads_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
@@ -35,6 +36,7 @@ api.add_router("", customers_router)
 api.add_router("", sales_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
+api.add_router("", dataio_router)
 
 
 class SearchParams(Schema):

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -191,7 +192,7 @@ def write(actor, job, path: Path) -> int:
     by_name = {c.name: c for c in allowed_columns(actor, job.object_type)}
     count = 0
     with translation.override(job.language or settings.LANGUAGE_CODE):
-        header = [str(by_name[n].label) for n in job.columns if n in by_name]
+        header = [capfirst(str(by_name[n].label)) for n in job.columns if n in by_name]
         if job.file_format == "xlsx":
             from openpyxl import Workbook
 

@@ -26,4 +26,5 @@ urlpatterns = [
     path("deals/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
     path("", include("guanxi.leads.urls")),
+    path("", include("guanxi.dataio.urls")),
 ]
