@@ -30,6 +30,7 @@ from guanxi.core.errors import DomainError, NotFound
 from guanxi.dataio.importer import bulk, reader
 from guanxi.dataio.importer.adapters import Context, Outcome
 from guanxi.dataio.importer.registry import adapter_for
+from guanxi.dataio.importer.worker import clean_batch
 from guanxi.dataio.models import ImportIssue, ImportJob, ImportRow, ImportStatus
 
 log = logging.getLogger(__name__)
@@ -45,39 +46,7 @@ class Superseded(DomainError):
     status = 409
 
 
-# --- Cleaning: runs in worker processes ------------------------------------------------------
-
-
-def clean_batch(
-    object_type: str, mapping: list[str], width: int, strict: bool, language: str, batch: list
-) -> list:
-    """(row, data, errors, cells) for each (row, cells): cells checked and typed."""
-    adapter = adapter_for(object_type)
-    out = []
-    with translation.override(language or settings.LANGUAGE_CODE):
-        for row, cells in batch:
-            if len(cells) > width or (strict and len(cells) < width):
-                from django.utils.translation import gettext as _
-
-                message = _("This row has %(n)d cells; the header has %(m)d columns.") % {
-                    "n": len(cells),
-                    "m": width,
-                }
-                out.append((row, None, [("", message)], cells))
-                continue
-            data = {name: cell for name, cell in zip(mapping, cells, strict=False) if name}
-            try:
-                out.append((row, adapter.clean(data), [], cells))
-            except DomainError as exc:
-                name, messages = next(iter((exc.fields or {"": [exc.message]}).items()))
-                out.append((row, None, [(name, "; ".join(map(str, messages)))], cells))
-    return out
-
-
-def _init_worker() -> None:
-    import django
-
-    django.setup()
+# --- Cleaning, in worker processes -----------------------------------------------------------
 
 
 def _batches(rows: Iterator[list[str]], after: int, size: int) -> Iterator[list[Row]]:
@@ -101,7 +70,7 @@ def _cleaned(job: ImportJob, batches: Iterable[list[Row]], workers: int) -> Iter
             yield clean_batch(*args, batch)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque = deque()
         for batch in batches:
             pending.append(pool.submit(clean_batch, *args, batch))
