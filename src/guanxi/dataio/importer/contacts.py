@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core import search
 from guanxi.core.records import choose_owner
 from guanxi.customers.models import Contact
 from guanxi.customers.services import contact_clean, contact_tokens
@@ -95,7 +96,7 @@ class ContactAdapter(Adapter):
         actor = ctx.actor
         owner = choose_owner(actor, ctx.owner)
         now = timezone.now()
-        fields = [f for f in Contact._meta.concrete_fields]
+        fields = list(Contact._meta.concrete_fields)
         fixed: dict[str, Any] = {
             "organisation": actor.organisation_id,
             "created_at": now,
@@ -105,28 +106,35 @@ class ContactAdapter(Adapter):
             "version": 1,
             "owner": owner.pk,
         }
+        dates = {
+            f.name: f
+            for f in fields
+            if f.get_internal_type() in ("DateField", "DateTimeField") and f.name not in fixed
+        }
+        for name in ("created_at", "updated_at"):
+            fixed[name] = Contact._meta.get_field(name).get_db_prep_save(now, connection)
         defaults = {
             f.name: f.get_default() if f.has_default() else (None if f.null else "") for f in fields
         }
-        adapt = {
-            f.name: (lambda v, f=f: f.get_db_prep_save(v, connection))
-            for f in fields
-            if f.get_internal_type() in ("DateField", "DateTimeField")
-        }
+        names = [f.name for f in fields]
         ids = bulk.reserve_ids(Contact._meta.db_table, len(rows))
+        consent_at = dates["consent_at"].get_db_prep_save(now, connection)
         tuples = []
         for pk, (row, data, _e, _c) in zip(ids, rows, strict=True):
             values = {**defaults, **data, **fixed, "id": pk, "search_tokens": data[TOKENS]}
+            for name, f in dates.items():
+                if values[name] is not None:
+                    values[name] = f.get_db_prep_save(values[name], connection)
             if values["marketing_consent"]:
-                values["consent_at"] = now
-            tuples.append(
-                tuple(
-                    adapt[f.name](values[f.name]) if f.name in adapt else values[f.name]
-                    for f in fields
-                )
-            )
+                values["consent_at"] = consent_at
+            tuples.append(tuple(values[n] for n in names))
             outcome.written.append((row, pk, True, None))
-        bulk.insert(Contact._meta.db_table, [f.column for f in fields], tuples)
+        table = Contact._meta.db_table
+        with (
+            connection.cursor() as cursor,
+            search.indexed_in_bulk(cursor, connection.vendor, table, ids[0], ids[-1]),
+        ):
+            bulk.insert(table, [f.column for f in fields], tuples)
         outcome.created += len(tuples)
 
 
