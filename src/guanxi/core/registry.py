@@ -5,6 +5,8 @@
 - ``account_panels``: panels on the customer 360° page, each a function
   ``(actor, account) -> dict(title, template, context, order)`` (like Odoo's smart buttons).
 - ``account_figures``: key figures in the 360° header, ``(actor, account) -> list[dict]``.
+- ``file_import``: the import engine (dataio), ``(actor=, object_type=, raw=, file_name=,
+  owner=) -> job``, for domains with an upload of their own (the leads import page).
 """
 
 from __future__ import annotations
@@ -19,3 +21,5 @@ account_figures: list[Callable[[Any, Any], list[dict]]] = []
 # object type -> function returning the base queryset of that type, so core can check
 # visibility of records it only knows by (type, id), as on timelines.
 object_querysets: dict[str, Callable[[], Any]] = {}
+
+file_import: dict[str, Callable[..., Any]] = {}

@@ -258,6 +258,24 @@ def import_start(*, actor, job: ImportJob, queue: bool = True) -> ImportJob:
     return job
 
 
+def import_now(
+    *, actor, object_type: str, raw: bytes, file_name: str = "import.csv", owner: Any = None
+) -> ImportJob:
+    """Upload, map by the column titles and import a small file in this process at once
+    (the leads page's upload, the command line's small files)."""
+    from guanxi.dataio.importer import engine
+
+    job = import_upload(
+        actor=actor, object_type=object_type, file_name=file_name, chunks=[raw], owner=owner
+    )
+    if job.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED):
+        job = import_map(actor=actor, job=job, mapping=job.mapping)
+        import_start(actor=actor, job=job, queue=False)
+    else:
+        import_resume(actor=actor, job=job, force=True, queue=False)
+    return engine.run(engine.job_for_run(job.pk), workers=0)
+
+
 def _require_mapping(job: ImportJob) -> None:
     if not any(job.mapping):
         raise ValidationFailed.on("mapping", _("Choose at least one column to import."))

@@ -113,6 +113,7 @@ class Context:
     key: str
     owner: Any = None
     dry_run: bool = False
+    header: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +128,7 @@ class Adapter:
     required: tuple[str, ...] = ()
     label: Any = ""
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # before ALIASES
+    keep_raw: bool = False
 
     # --- In a worker process: cells to values, no database -----------------------------
 
@@ -170,13 +172,22 @@ class Adapter:
                         outcome.updated += 1
                         outcome.written.append((row, obj.pk, False, before))
                     else:
-                        obj = self.create(actor=ctx.actor, data=data, owner=ctx.owner)
+                        obj = self.create(
+                            actor=ctx.actor,
+                            data=data,
+                            owner=ctx.owner,
+                            **self.create_options(ctx, raw),
+                        )
                         outcome.created += 1
                         outcome.written.append((row, obj.pk, True, None))
             except DomainError as exc:
                 for name, messages in (exc.fields or {"": [exc.message]}).items():
                     outcome.issue(row, name, "; ".join(map(str, messages)), raw)
                     break
+
+    def create_options(self, ctx: Context, cells: list[str]) -> dict[str, Any]:
+        """More arguments for ``create`` (the lead keeps its row as it came)."""
+        return {"raw": dict(zip(ctx.header, cells, strict=False))} if self.keep_raw else {}
 
     def resolve_refs(self, ctx: Context, good: list, outcome: Outcome) -> None:
         """Related records given by name or id, found among those the actor may see: one

@@ -87,7 +87,14 @@ def run(job: ImportJob, *, dry_run: bool = False, workers: int | None = None) ->
     """Import (or check) the job's file from where it stopped; returns the finished job."""
     adapter = adapter_for(job.object_type)
     actor = job.created_by
-    ctx = Context(actor=actor, mode=job.mode, key=job.key, owner=job.owner, dry_run=dry_run)
+    ctx = Context(
+        actor=actor,
+        mode=job.mode,
+        key=job.key,
+        owner=job.owner,
+        dry_run=dry_run,
+        header=job.header,
+    )
     size = settings.IMPORT_BATCH_ROWS
     if workers is None:
         workers = settings.IMPORT_WORKERS if job.rows_total > size * 2 else 0

@@ -11,7 +11,7 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.dataio.importer.adapters import Adapter, Ref
 
 
-def _lead_create(*, actor, data: dict[str, Any], owner: Any = None):
+def _lead_create(*, actor, data: dict[str, Any], owner: Any = None, raw=None):
     from guanxi.leads.models import Channel
     from guanxi.leads.services import lead_capture
 
@@ -21,6 +21,7 @@ def _lead_create(*, actor, data: dict[str, Any], owner: Any = None):
         channel=Channel.IMPORT,
         actor=actor,
         owner=owner,
+        raw=raw,
     )
 
 
@@ -75,6 +76,7 @@ def adapters() -> dict[str, Adapter]:
             lead_update,
             keys=("id", "email", "mobile"),
             label=_("Leads"),
+            keep_raw=True,
         ),
         Adapter(
             "opportunity",
