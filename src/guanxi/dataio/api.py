@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import FileResponse, StreamingHttpResponse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from guanxi.core.api import ErrorOut, Input
-from guanxi.core.errors import NotFound
 from guanxi.dataio import selectors, services
-from guanxi.dataio.files import error_file_lines, export_download_name
-from guanxi.dataio.models import ExportStatus
+from guanxi.dataio.files import error_file_response, export_response
 
 router = Router(tags=["import and export"])
 
@@ -184,12 +181,7 @@ _action(
 )
 def import_errors(request, id: int):
     """The refused and skipped rows with their cells, plus the row number and the reason."""
-    job = selectors.import_get(request.user, id)
-    response = StreamingHttpResponse(
-        error_file_lines(request.user, job), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
+    return error_file_response(request.user, selectors.import_get(request.user, id))
 
 
 class ExportIn(Input):
@@ -265,11 +257,4 @@ def export_get(request, id: int):
     operation_id="export_file",
 )
 def export_file(request, id: int):
-    job = selectors.export_get(request.user, id)
-    if job.status != ExportStatus.DONE or not job.file_path:
-        raise NotFound()
-    return FileResponse(
-        open(job.file_path, "rb"),
-        as_attachment=True,
-        filename=export_download_name(job),
-    )
+    return export_response(selectors.export_get(request.user, id))

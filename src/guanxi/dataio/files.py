@@ -6,10 +6,13 @@ import csv
 import io
 from collections.abc import Iterator
 
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
+from guanxi.core.errors import NotFound
 from guanxi.dataio import selectors
 from guanxi.dataio.export import neutralise
+from guanxi.dataio.models import ExportStatus
 
 
 def error_file_lines(actor, job) -> Iterator[str]:
@@ -35,6 +38,21 @@ def error_file_lines(actor, job) -> Iterator[str]:
     yield flush()
 
 
-def export_download_name(job) -> str:
+def error_file_response(actor, job) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        error_file_lines(actor, job), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+def export_response(job) -> FileResponse:
+    """The finished export's file; NotFound while it is being written."""
+    if job.status != ExportStatus.DONE or not job.file_path:
+        raise NotFound()
     stamp = job.created_at.strftime("%Y%m%d-%H%M")
-    return f"{job.object_type}-{stamp}.{job.file_format}"
+    return FileResponse(
+        open(job.file_path, "rb"),
+        as_attachment=True,
+        filename=f"{job.object_type}-{stamp}.{job.file_format}",
+    )

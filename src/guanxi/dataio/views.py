@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from guanxi.core import access
 from guanxi.core.errors import DomainError, PermissionDenied, ValidationFailed
 from guanxi.dataio import export as exporting
 from guanxi.dataio import selectors, services
-from guanxi.dataio.files import error_file_lines, export_download_name
+from guanxi.dataio.files import error_file_response, export_response
 from guanxi.dataio.forms import ExportForm, MappingForm, UploadForm
 from guanxi.dataio.importer.registry import adapter_for
 from guanxi.dataio.models import ExportStatus, ImportStatus
@@ -168,12 +168,7 @@ def import_action(request, pk: int, action: str):
 
 @page
 def import_errors(request, pk: int):
-    job = selectors.import_get(request.user, pk)
-    response = StreamingHttpResponse(
-        error_file_lines(request.user, job), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response
+    return error_file_response(request.user, selectors.import_get(request.user, pk))
 
 
 # --- Export ---------------------------------------------------------------------------------
@@ -232,11 +227,4 @@ def export_detail(request, pk: int):
 
 @page
 def export_file(request, pk: int):
-    job = selectors.export_get(request.user, pk)
-    if job.status != ExportStatus.DONE or not job.file_path:
-        raise Http404()
-    return FileResponse(
-        open(job.file_path, "rb"),
-        as_attachment=True,
-        filename=export_download_name(job),
-    )
+    return export_response(selectors.export_get(request.user, pk))
