@@ -127,3 +127,11 @@ def test_export_command_and_api(world, api_for, tmp_path, django_capture_on_comm
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.active.max_row == 6
+
+
+@pytest.mark.parametrize("object_type", ["account", "contact", "opportunity", "activity", "lead"])
+def test_every_list_exports(world, object_type):
+    job = services.export_start(
+        actor=world.users["admin"], object_type=object_type, file_format="xlsx", run_now=True
+    )
+    assert job.status == "done" and job.rows >= (0 if object_type == "lead" else 5)
