@@ -97,7 +97,8 @@ def run(job: ImportJob, *, dry_run: bool = False, workers: int | None = None) ->
     )
     size = settings.IMPORT_BATCH_ROWS
     if workers is None:
-        workers = settings.IMPORT_WORKERS if job.rows_total > size * 2 else 0
+        big = job.rows_total > size * 2 or job.file_size > 4 << 20
+        workers = settings.IMPORT_WORKERS if big else 0
     _begin(job, dry_run)
     after = 0 if dry_run else job.rows_done
     started = time.monotonic()

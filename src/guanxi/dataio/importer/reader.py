@@ -111,14 +111,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
 def count_rows(path: Path, file_format: str) -> int:
     """About how many data rows the file holds (for the progress bar)."""
     if file_format == "xlsx":
-        from openpyxl import load_workbook
-
-        with open(path, "rb") as handle:
-            book = load_workbook(handle, read_only=True)
-            try:
-                return max((book.worksheets[0].max_row or 1) - 1, 0)
-            finally:
-                book.close()
+        return _xlsx_count(path)
     lines = 0
     last = b"\n"
     with open(path, "rb") as handle:
@@ -128,6 +121,33 @@ def count_rows(path: Path, file_format: str) -> int:
     if last != b"\n":
         lines += 1
     return max(lines - 1, 0)
+
+
+def _xlsx_count(path: Path) -> int:
+    """The first sheet's row count from its dimension, or else estimated from the size of
+    its XML and of its first rows (files written in streaming mode have no dimension)."""
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with open(path, "rb") as handle:
+        book = load_workbook(handle, read_only=True)
+        try:
+            sheet = book.worksheets[0]
+            if sheet.max_row:
+                return max(sheet.max_row - 1, 0)
+            member = sheet._worksheet_path.lstrip("/")
+        finally:
+            book.close()
+    with zipfile.ZipFile(path) as archive:
+        size = archive.getinfo(member).file_size
+        with archive.open(member) as xml:
+            start = xml.read(1 << 16)
+    rows = len(re.findall(rb"<(?:\w+:)?row[ >]", start))
+    if rows < 2 or size <= len(start):
+        return max(rows - 1, 0)
+    return int(size / len(start) * rows) - 1
 
 
 def head(path: Path, file_format: str, encoding: str, n: int = 6) -> tuple[list[str], list]:
