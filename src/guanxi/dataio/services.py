@@ -47,7 +47,8 @@ def _dir(kind: str) -> Path:
 
 
 def _language(actor) -> str:
-    return translation.get_language() or actor.language or settings.LANGUAGE_CODE
+    """The language a job writes its file and messages in: the person's own."""
+    return actor.language or translation.get_language() or settings.LANGUAGE_CODE
 
 
 # --- Imports --------------------------------------------------------------------------------
