@@ -12,6 +12,7 @@ from guanxi.core.endpoints import router as core_router
 from guanxi.customers.api import dump_account, dump_contact
 from guanxi.customers.api import router as customers_router
 from guanxi.dataio.api import router as dataio_router
+from guanxi.dataio.dedupe_api import router as dedupe_router
 from guanxi.leads.api import router as leads_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
@@ -43,6 +44,7 @@ api.add_router("", leads_router)
 api.add_router("", planning_router)
 api.add_router("", analytics_router)
 api.add_router("", dataio_router)
+api.add_router("", dedupe_router)
 
 
 class SearchParams(Schema):

@@ -276,6 +276,15 @@ TRUSTED_PROXIES = frozenset(a.strip() for a in env("GUANXI_TRUSTED_PROXIES").spl
 LEAD_FORM_RATE = env("GUANXI_LEAD_FORM_RATE", "10/600")
 LEAD_FORM_MAX_BYTES = int(env("GUANXI_LEAD_FORM_MAX_BYTES", "20480"))
 
+# --- Import and export -------------------------------------------------------------------------
+# Uploaded files and finished exports live here until their job is deleted.
+DATAIO_DIR = GUANXI_HOME / "dataio"
+IMPORT_MAX_BYTES = int(env("GUANXI_IMPORT_MAX_BYTES", str(1024 * 1024 * 1024)))
+IMPORT_BATCH_ROWS = int(env("GUANXI_IMPORT_BATCH_ROWS", "5000"))
+# Processes that parse and check rows while the job writes the previous batch; 0: none.
+IMPORT_WORKERS = int(env("GUANXI_IMPORT_WORKERS", str(min(2, os.cpu_count() or 1))))
+EXPORT_BATCH_ROWS = int(env("GUANXI_EXPORT_BATCH_ROWS", "5000"))
+
 # --- Background jobs ----------------------------------------------------------------------------
 HUEY = {
     "name": "guanxi",

@@ -140,6 +140,25 @@ def require_right(actor: User | None, obj_type: str, action: str) -> None:
         raise PermissionDenied()
 
 
+# A role's fields it may not see, per object type, under this entry of its rights:
+# {"masked": {"contact": ["mobile", "email"]}}. Exports leave masked fields out.
+MASKED = "masked"
+
+
+def masked_fields(actor: User | None, obj_type: str) -> frozenset[str]:
+    """The fields of ``obj_type`` the actor's role keeps from them."""
+    role = getattr(actor, "role", None)
+    if role is None:
+        return frozenset()
+    return frozenset((role.permissions.get(MASKED) or {}).get(obj_type, ()))
+
+
+def visible_fields(actor: User | None, obj_type: str, names) -> list[str]:
+    """``names`` without the fields masked for the actor, in their order."""
+    masked = masked_fields(actor, obj_type)
+    return [n for n in names if n not in masked]
+
+
 def is_admin(actor: User | None) -> bool:
     return bool(actor and actor.is_active and actor.role and actor.role.is_admin)
 

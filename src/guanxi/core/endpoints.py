@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -138,7 +139,18 @@ class RoleOut(Schema):
     scope: str
     is_admin: bool
     permissions: dict[str, list[str]]
+    masked: dict[str, list[str]] = Field(
+        default_factory=dict, description="Fields kept from the role's holders, per object"
+    )
     version: int
+
+    @staticmethod
+    def resolve_permissions(role) -> dict[str, list[str]]:
+        return {k: v for k, v in role.permissions.items() if k != access.MASKED}
+
+    @staticmethod
+    def resolve_masked(role) -> dict[str, list[str]]:
+        return role.permissions.get(access.MASKED) or {}
 
 
 @router.get(
@@ -155,6 +167,11 @@ def role_list(request):
 class RoleIn(Input):
     scope: str
     permissions: dict[str, list[str]]
+    masked: dict[str, list[str]] | None = Field(
+        None,
+        description='Fields to keep from the role\'s holders, e.g. `{"contact": ["mobile"]}`: '
+        "exports leave them out",
+    )
 
 
 @router.put(
@@ -167,9 +184,13 @@ class RoleIn(Input):
 def role_update(request, id: int, payload: RoleIn):
     access.require_admin(request.user)
     role = selectors.role_get(request.user, id)
-    return services.role_update(
-        actor=request.user, role=role, permissions=payload.permissions, scope=payload.scope
-    )
+    with transaction.atomic():
+        role = services.role_update(
+            actor=request.user, role=role, permissions=payload.permissions, scope=payload.scope
+        )
+        if payload.masked is not None:
+            role = services.role_mask_fields(actor=request.user, role=role, masked=payload.masked)
+    return role
 
 
 class TokenOut(Schema):

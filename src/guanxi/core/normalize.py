@@ -47,6 +47,8 @@ def phone_search_forms(e164: str) -> list[str]:
     """Forms of a stored number people search by: the full digits and the national number."""
     if not e164:
         return []
+    if e164.startswith("+86"):  # China's numbers: the national number is what follows +86
+        return [e164[1:], e164[3:]]
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -8,6 +8,8 @@
 - ``account_actions``: entries of the 360° page's "More" menu,
   ``(actor, account) -> list[dict(label, url)]`` (each a page of the domain that offers it).
 - ``contact_panels``: panels on a contact's page, ``(actor, contact) -> dict | None``.
+- ``file_import``: the import engine (dataio), ``(actor=, object_type=, raw=, file_name=,
+  owner=) -> job``, for domains with an upload of their own (the leads import page).
 """
 
 from __future__ import annotations
@@ -24,3 +26,5 @@ contact_panels: list[Callable[[Any, Any], dict | None]] = []
 # object type -> function returning the base queryset of that type, so core can check
 # visibility of records it only knows by (type, id), as on timelines.
 object_querysets: dict[str, Callable[[], Any]] = {}
+
+file_import: dict[str, Callable[..., Any]] = {}

@@ -179,6 +179,8 @@ def role_update(*, actor: User, role: Role, permissions: dict[str, list[str]], s
     clean = {
         obj: [a for a in access.ACTIONS if a in actions] for obj, actions in permissions.items()
     }
+    if access.MASKED in role.permissions:  # set by role_mask_fields, kept as it is
+        clean[access.MASKED] = role.permissions[access.MASKED]
     changes = {}
     if clean != role.permissions:
         changes["permissions"] = (role.permissions, clean)
@@ -189,6 +191,34 @@ def role_update(*, actor: User, role: Role, permissions: dict[str, list[str]], s
         role.version += 1
         role.save()
         events.record(actor, "permission.role_changed", role, object_type="role", changes=changes)
+    return role
+
+
+@transaction.atomic
+def role_mask_fields(*, actor: User, role: Role, masked: dict[str, list[str]]) -> Role:
+    """Keep these fields of each object type from the role's holders (exports leave them
+    out); audited as a permission change."""
+    access.require_admin(actor)
+    if role.organisation_id != actor.organisation_id:
+        raise NotFound()
+    clean = {obj: sorted(set(names)) for obj, names in masked.items() if names}
+    unknown = [obj for obj in clean if obj not in access.OWNED_OBJECTS]
+    if unknown:
+        raise ValidationFailed(
+            fields={f"masked.{o}": [_("Select a valid choice.")] for o in unknown}
+        )
+    before = role.permissions.get(access.MASKED, {})
+    if clean != before:
+        role.permissions = {**role.permissions, access.MASKED: clean}
+        role.version += 1
+        role.save()
+        events.record(
+            actor,
+            "permission.role_changed",
+            role,
+            object_type="role",
+            changes={"masked": (before, clean)},
+        )
     return role
 
 

@@ -1,252 +1,260 @@
-"""REST endpoints for duplicates: run a search, list groups, merge two records, undo."""
+"""REST endpoints for imports and exports."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Router, Schema
+from ninja.files import UploadedFile
 
-from guanxi.core import access
 from guanxi.core.api import ErrorOut, Input
-from guanxi.dataio import merge as merging
-from guanxi.dataio.dedupe import selectors, services
-from guanxi.dataio.dedupe.engine import DEFAULT_THRESHOLD
-from guanxi.dataio.dedupe.kinds import kind_of
-from guanxi.dataio.models import DuplicateCluster
+from guanxi.dataio import selectors, services
+from guanxi.dataio.files import error_file_response, export_response
 
-router = Router(tags=["duplicates"])
-ObjectType = Literal["account", "contact", "lead"]
-_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+router = Router(tags=["import and export"])
+
+ObjectType = Literal["account", "contact", "lead", "opportunity", "activity"]
 
 
-class RunIn(Input):
-    type: ObjectType
-    threshold: int = Field(
-        DEFAULT_THRESHOLD,
-        ge=services.MIN_THRESHOLD,
-        le=services.MAX_THRESHOLD,
-        description="Lowest confidence (0–100) at which two records count as duplicates",
-    )
-
-
-class RunOut(Schema):
+class ImportOut(Schema):
     id: int
-    type: str
-    threshold: int
+    object: str
+    file_name: str
+    file_format: str
+    encoding: str
+    header: list[str]
+    mapping: list[str]
+    mode: str
+    key: str
     status: str
-    progress: int
-    records: int
-    clusters: int
-    seconds: float | None
-    error: str
-    created_at: datetime
-    finished_at: datetime | None
+    rows_total: int
+    rows_done: int
+    counts: dict[str, Any]
+    check: dict[str, Any] = Field(description="The dry run's counts and first issues")
+    message: str
 
 
-class RecordOut(Schema):
+def dump_import(job) -> dict:
+    return {
+        "id": job.pk,
+        "object": job.object_type,
+        "file_name": job.file_name,
+        "file_format": job.file_format,
+        "encoding": job.encoding,
+        "header": job.header,
+        "mapping": job.mapping,
+        "mode": job.mode,
+        "key": job.key,
+        "status": job.status,
+        "rows_total": job.rows_total,
+        "rows_done": job.rows_done,
+        "counts": job.counts,
+        "check": job.check_result,
+        "message": job.message,
+    }
+
+
+class MappingIn(Input):
+    mapping: list[str] = Field(..., description='A field name per column; "" skips it')
+    mode: Literal["create", "update", "upsert"] | None = None
+    key: str | None = Field(None, description="Field existing records are found by")
+    template_name: str = Field("", max_length=100, description="Save as a mapping template")
+
+
+@router.post(
+    "/imports",
+    response={201: ImportOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Upload a file to import",
+    operation_id="import_upload",
+)
+def import_upload(
+    request,
+    file: File[UploadedFile],
+    object: Form[ObjectType],
+    mode: Form[Literal["create", "update", "upsert"]] = "create",
+    key: Form[str] = "",
+    encoding: Form[str] = "",
+    owner: Form[int | None] = None,
+    template: Form[int | None] = None,
+):
+    """A CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) or XLSX file. The answer proposes a
+    mapping of columns to fields from their titles (English or Chinese); nothing is
+    imported until `start`. The same file uploaded again while its import is unfinished
+    gives that import back."""
+    job = services.import_upload(
+        actor=request.user,
+        object_type=object,
+        file_name=file.name or "import",
+        chunks=file.chunks(),
+        encoding=encoding,
+        mode=mode,
+        key=key,
+        owner=owner,
+        template=template,
+    )
+    return 201, dump_import(job)
+
+
+@router.get(
+    "/imports", response=list[ImportOut], summary="Your imports", operation_id="import_list"
+)
+def import_list(request):
+    """The latest 50 imports you ran (all of the organisation's for administrators)."""
+    return [dump_import(j) for j in selectors.import_list(request.user)]
+
+
+@router.get(
+    "/imports/{id}",
+    response={200: ImportOut, 404: ErrorOut},
+    summary="An import and its progress",
+    operation_id="import_get",
+)
+def import_get(request, id: int):
+    return dump_import(selectors.import_get(request.user, id))
+
+
+@router.put(
+    "/imports/{id}/mapping",
+    response={200: ImportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Map columns to fields",
+    operation_id="import_map",
+)
+def import_map(request, id: int, payload: MappingIn):
+    job = selectors.import_get(request.user, id)
+    job = services.import_map(
+        actor=request.user,
+        job=job,
+        mapping=payload.mapping,
+        mode=payload.mode,
+        key=payload.key,
+        template_name=payload.template_name,
+    )
+    return dump_import(job)
+
+
+def _action(name: str, summary: str, call, doc: str):
+    def endpoint(request, id: int):
+        job = selectors.import_get(request.user, id)
+        return 202, dump_import(call(actor=request.user, job=job))
+
+    endpoint.__doc__ = doc
+    router.post(
+        f"/imports/{{id}}/{name}",
+        response={202: ImportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+        summary=summary,
+        operation_id=f"import_{name}",
+    )(endpoint)
+
+
+_action(
+    "check",
+    "Dry run",
+    services.import_check,
+    "Check every row as the import would, writing nothing: `check` holds what would be "
+    "created, updated, skipped and why.",
+)
+_action(
+    "start",
+    "Run the import",
+    services.import_start,
+    "Queue the import; follow `rows_done` and `counts`.",
+)
+_action(
+    "resume",
+    "Resume a stopped import",
+    services.import_resume,
+    "Carry on after the last written row (a failed import, or one whose worker stopped).",
+)
+_action(
+    "undo",
+    "Undo an import",
+    services.import_undo,
+    "Delete the records the import created and restore those it updated.",
+)
+
+
+@router.get(
+    "/imports/{id}/errors",
+    response={200: None, 404: ErrorOut},
+    summary="The rows that were not imported, as CSV",
+    operation_id="import_errors",
+)
+def import_errors(request, id: int):
+    """The refused and skipped rows with their cells, plus the row number and the reason."""
+    return error_file_response(request.user, selectors.import_get(request.user, id))
+
+
+class ExportIn(Input):
+    object: ObjectType
+    format: Literal["csv", "xlsx"] = "csv"
+    columns: list[str] | None = Field(None, description="Field names; default: all you may see")
+    filters: dict[str, str] = Field(default_factory=dict, description="The list's filters")
+    q: str = Field("", max_length=200, description="The list's search")
+
+
+class ExportOut(Schema):
     id: int
-    name: str
-    fields: dict[str, str | int | bool | None]
-
-
-class ClusterOut(Schema):
-    id: int
-    type: str
-    confidence: int
+    object: str
+    format: str
+    columns: list[str]
+    filters: dict[str, Any]
+    q: str
     status: str
-    pairs: list[list[int]] = Field(description="`[id, id, confidence]` for each link found")
-    records: list[RecordOut] = Field(description="The records of the group you can see")
+    rows: int
+    message: str
 
 
-class ClusterPage(Schema):
-    items: list[ClusterOut]
-    next_cursor: str | None
-
-
-class ClusterFilters(Schema):
-    type: ObjectType = "contact"
-    min_confidence: int = Field(0, ge=0, le=100)
-    status: DuplicateCluster.Status = DuplicateCluster.Status.OPEN
-    cursor: str | None = Field(None, max_length=500)
-    limit: int = Field(25, ge=1, le=100)
-
-
-class MergeIn(Input):
-    type: ObjectType
-    survivor: int = Field(description="Id of the record that stays")
-    merged: int = Field(description="Id of the record merged into it (deleted; undo restores)")
-    values: dict[str, Literal["survivor", "merged"]] = Field(
-        default_factory=dict,
-        description='Per field, whose value to keep: `{"email": "merged"}`; default survivor',
-    )
-    cluster: int | None = Field(None, description="The duplicate group, when merging from one")
-
-
-class MergeOut(Schema):
-    id: int
-    type: str
-    survivor: int
-    merged: int
-    moved: dict[str, int] = Field(description="Rows moved to the survivor, per table.column")
-    undone_at: datetime | None
-
-
-def dump_run(run) -> dict:
+def dump_export(job) -> dict:
     return {
-        "id": run.pk,
-        "type": run.object_type,
-        "threshold": run.threshold,
-        "status": run.status,
-        "progress": run.progress,
-        "records": run.records,
-        "clusters": run.clusters,
-        "seconds": run.seconds,
-        "error": run.error,
-        "created_at": run.created_at,
-        "finished_at": run.finished_at,
-    }
-
-
-def dump_record(object_type: str, record) -> dict:
-    kind = kind_of(object_type)
-    fields = {}
-    for name in kind.summary:
-        value = getattr(record, name, None)
-        fields[name] = str(value) if hasattr(value, "pk") else value
-    return {"id": record.pk, "name": str(record), "fields": fields}
-
-
-def dump_cluster(cluster) -> dict:
-    return {
-        "id": cluster.pk,
-        "type": cluster.object_type,
-        "confidence": cluster.confidence,
-        "status": cluster.status,
-        "pairs": cluster.pairs,
-        "records": [dump_record(cluster.object_type, r) for r in cluster.records],
-    }
-
-
-def dump_merge(merge) -> dict:
-    return {
-        "id": merge.pk,
-        "type": merge.object_type,
-        "survivor": merge.survivor_id,
-        "merged": merge.merged_id,
-        "moved": {k: len(v) for k, v in merge.moved.items()},
-        "undone_at": merge.undone_at,
+        "id": job.pk,
+        "object": job.object_type,
+        "format": job.file_format,
+        "columns": job.columns,
+        "filters": job.filters,
+        "q": job.query,
+        "status": job.status,
+        "rows": job.rows,
+        "message": job.message,
     }
 
 
 @router.post(
-    "/duplicates/runs",
-    response={202: RunOut, **_ERRORS},
-    summary="Search the whole database for duplicates of one type",
-    operation_id="duplicates_run",
+    "/exports",
+    response={202: ExportOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Export a list",
+    operation_id="export_start",
 )
-def run_create(request, payload: RunIn):
-    """Starts a background search over every account, contact or lead of the organisation
-    (needs the delete right on the type). Poll `GET /duplicates/runs/{id}` for progress;
-    the groups it finds replace the open groups of the previous search."""
-    run = services.dedupe_start(
-        actor=request.user, object_type=payload.type, threshold=payload.threshold
+def export_start(request, payload: ExportIn):
+    """Queue an export of the records you may see (with the list's filters and search),
+    with the fields your role does not mask. Needs the "export" right on the object type;
+    every export is in the audit log. Cells that a spreadsheet would run as a formula are
+    written with a leading apostrophe."""
+    job = services.export_start(
+        actor=request.user,
+        object_type=payload.object,
+        columns=payload.columns,
+        filters=payload.filters,
+        query=payload.q,
+        file_format=payload.format,
     )
-    run.refresh_from_db()
-    return 202, dump_run(run)
+    return 202, dump_export(job)
 
 
 @router.get(
-    "/duplicates/runs/{id}",
-    response={200: RunOut, **_ERRORS},
-    summary="Progress of a duplicate search",
-    operation_id="duplicates_run_get",
+    "/exports/{id}",
+    response={200: ExportOut, 404: ErrorOut},
+    summary="An export and its state",
+    operation_id="export_get",
 )
-def run_get(request, id: int):
-    run = selectors.run_get(request.user, id)
-    return dump_run(run)
+def export_get(request, id: int):
+    return dump_export(selectors.export_get(request.user, id))
 
 
 @router.get(
-    "/duplicates",
-    response={200: ClusterPage, **_ERRORS},
-    summary="Groups of duplicates, most confident first",
-    operation_id="duplicates_list",
+    "/exports/{id}/file",
+    response={200: None, 404: ErrorOut},
+    summary="Download an export",
+    operation_id="export_file",
 )
-def cluster_list(request, params: ClusterFilters = Query(...)):
-    """Only groups with at least two records you can see, and only those records."""
-    page = selectors.cluster_list(
-        request.user,
-        object_type=params.type,
-        min_confidence=params.min_confidence,
-        status=params.status,
-        cursor=params.cursor,
-        limit=params.limit,
-    )
-    return {"items": [dump_cluster(c) for c in page.items], "next_cursor": page.next_cursor}
-
-
-@router.post(
-    "/duplicates/{id}/dismiss",
-    response={200: ClusterOut, **_ERRORS},
-    summary="Mark a group as not duplicates",
-    operation_id="duplicates_dismiss",
-)
-def cluster_dismiss(request, id: int):
-    cluster = selectors.cluster_get(request.user, id)
-    records = cluster.records
-    cluster = services.cluster_dismiss(actor=request.user, cluster=cluster)
-    cluster.records = records
-    return dump_cluster(cluster)
-
-
-@router.post(
-    "/merges",
-    response={201: MergeOut, **_ERRORS},
-    summary="Merge two records",
-    operation_id="merge_create",
-)
-def merge_create(request, payload: MergeIn):
-    """Keeps `survivor`, takes the chosen field values from `merged`, moves everything that
-    points at `merged` (contacts, deals, activities, leads, tags, duplicate checks, timeline)
-    to `survivor` and deletes `merged` — in one transaction. Needs update on the survivor and
-    delete on the merged record. `POST /merges/{id}/undo` reverses it."""
-    actor = request.user
-    base = kind_of(payload.type).model._default_manager.all()
-    survivor = access.get_visible(actor, base, payload.type, payload.survivor)
-    merged = access.get_visible(actor, base, payload.type, payload.merged)
-    cluster = selectors.cluster_get(actor, payload.cluster) if payload.cluster else None
-    merge = merging.merge_records(
-        actor=actor,
-        object_type=payload.type,
-        survivor=survivor,
-        merged=merged,
-        values=payload.values,
-        cluster=cluster,
-    )
-    return 201, dump_merge(merge)
-
-
-@router.get(
-    "/merges/{id}",
-    response={200: MergeOut, **_ERRORS},
-    summary="A merge",
-    operation_id="merge_get",
-)
-def merge_get(request, id: int):
-    return dump_merge(merging.merge_get(request.user, id))
-
-
-@router.post(
-    "/merges/{id}/undo",
-    response={200: MergeOut, **_ERRORS},
-    summary="Undo a merge",
-    operation_id="merge_undo",
-)
-def merge_undo(request, id: int):
-    """Restores the merged record with its id and columns, points the moved rows back at it
-    and gives the survivor its earlier values. 409 when already undone."""
-    merge = merging.merge_get(request.user, id)
-    merging.merge_undo(actor=request.user, merge=merge)
-    merge.refresh_from_db()
-    return dump_merge(merge)
+def export_file(request, id: int):
+    return export_response(selectors.export_get(request.user, id))

@@ -9,7 +9,8 @@ class DataioConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core import registry
-        from guanxi.dataio import panels, tasks  # noqa: F401 (registers the jobs)
+        from guanxi.dataio import panels, services, tasks  # noqa: F401 (registers the jobs)
 
         registry.account_panels.append(panels.account_duplicates)
         registry.contact_panels.append(panels.contact_duplicates)
+        registry.file_import["run"] = services.import_now

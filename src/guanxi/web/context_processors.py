@@ -54,6 +54,8 @@ def _section(match) -> str:
         if name.startswith(("settings", "form", "pool_", "rule", "scoring")):
             return "settings"
         return "leads"
+    if namespace == "dataio":
+        return "imports"
     if namespace == "web":
         if name.startswith("settings"):
             return "settings"

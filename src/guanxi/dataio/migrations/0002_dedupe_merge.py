@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_notification'),
+        ('dataio', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
