@@ -15,7 +15,7 @@ from tests.browser.test_ui import (  # the browser set-up this suite shares
     _allow_orm_beside_playwright,  # noqa: F401
     browser,  # noqa: F401
 )
-from tests.sales.conftest import make_catalogue, smtp  # noqa: F401 (a fixture)
+from tests.sales.conftest import make_catalogue
 
 pytestmark = [
     pytest.mark.browser,

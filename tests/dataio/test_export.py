@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from guanxi.core.errors import PermissionDenied
 from guanxi.core.models import Event
 from guanxi.core.services import role_mask_fields
+from guanxi.core.spreadsheet import neutralise
 from guanxi.customers.services import contact_create
 from guanxi.dataio import services
-from guanxi.dataio.export import neutralise
 
 pytestmark = pytest.mark.django_db
 

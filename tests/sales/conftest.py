@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.core import mail
 
 from guanxi.core import approvals
 from guanxi.sales import catalogue
@@ -79,30 +76,3 @@ def make_catalogue(admin) -> Catalogue:
 @pytest.fixture
 def cat(world) -> Catalogue:
     return make_catalogue(world.users["admin"])
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on a free port, and guanxi configured to send through it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_NOTIFICATIONS = True
-    mail.outbox = []
-    yield inbox
-    controller.stop()

@@ -15,17 +15,16 @@ from typing import Any
 
 from guanxi.analytics.reports import Report
 from guanxi.core import access
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from guanxi.core.spreadsheet import neutralise
 
 
 def safe_cell(value: Any) -> str:
+    """A report cell as CSV text: numbers as they are (-1.5 is a number), text neutralised."""
     if value is None:
         return ""
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralise(str(value))
 
 
 def report_csv(actor, report: Report) -> str:

@@ -27,18 +27,11 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.spreadsheet import neutralise
 
 FORMATS = ("csv", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Columns that are bookkeeping, not data people read.
 _HIDDEN = {"organisation", "created_by", "updated_by", "version", "search_tokens", "raw", "utm"}
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that cannot run as a formula in a spreadsheet (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

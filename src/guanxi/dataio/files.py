@@ -10,8 +10,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFound
+from guanxi.core.spreadsheet import neutralise
 from guanxi.dataio import selectors
-from guanxi.dataio.export import neutralise
 from guanxi.dataio.models import ExportStatus
 
 
