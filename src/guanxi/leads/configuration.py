@@ -284,12 +284,19 @@ def lead_settings_update(
 
 
 @transaction.atomic
-def lead_model_train(*, actor) -> LeadSettings:
-    """Learn the conversion model from the organisation's closed leads (see scoring.train)."""
+def lead_model_train(*, actor, require_model: bool = False) -> LeadSettings:
+    """Learn the conversion model from the organisation's closed leads (see scoring.train).
+
+    Without enough history the outcome (no model, and why) is stored for the settings page
+    to show — or, with ``require_model``, refused with that reason and nothing changes.
+    """
     from guanxi.leads import scoring
 
     access.require_admin(actor)
     result = scoring.train(actor.organisation_id)
+    if require_model and "coef" not in result:
+        reason = scoring.model_status(result)["reason"]
+        raise ValidationFailed(reason, fields={"non_field": [reason]})
     settings, _created = LeadSettings.objects.select_for_update().get_or_create(
         organisation_id=actor.organisation_id
     )
@@ -367,8 +374,9 @@ def web_form_save(
 
 
 @transaction.atomic
-def web_form_delete(*, actor, form: WebForm) -> None:
+def web_form_delete(*, actor, form: WebForm, version: int | None = None) -> None:
     access.require_admin(actor)
+    _check_version(form, version)
     name = form.name
     form.delete()
     events.record(
