@@ -11,6 +11,7 @@ from guanxi.core.endpoints import router as core_router
 from guanxi.customers.api import dump_account, dump_contact
 from guanxi.customers.api import router as customers_router
 from guanxi.leads.api import router as leads_router
+from guanxi.leads.settings_api import router as leads_settings_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
 from guanxi.web.search import global_search
@@ -35,6 +36,8 @@ api.add_router("", customers_router)
 api.add_router("", sales_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
+# After the leads router: its /pools/accounts must come before /pools/{id}.
+api.add_router("", leads_settings_router)
 
 
 class SearchParams(Schema):
