@@ -331,6 +331,19 @@ def test_permission_matrix_settings_and_order(world, api, configured, actor):
         assert "default_pool" in body["error"]["fields"]
 
 
+def test_a_team_pool_is_read_by_its_team_only(world, api):
+    north = configuration.pool_save(
+        actor=world.users["admin"], data={"name": "North", "team": world.users["rep_c"].team.pk}
+    )
+    path = f"/pools/{north.pk}"
+    for actor, seen in (("rep_a", 404), ("east_manager", 404), ("rep_c", 200), ("manager", 200)):
+        client = api(world.users[actor])
+        assert client.get(path)[0] == seen, actor
+        assert (north.pk in {p["id"] for p in client.get("/pools")[1]}) is (seen == 200)
+        assert client.patch(path, {"claim_limit": 1})[0] == (403 if seen == 200 else 404)
+    assert Pool.objects.get(pk=north.pk).claim_limit == 50
+
+
 # --- Bad input ---------------------------------------------------------------------------------
 
 
@@ -529,3 +542,5 @@ def test_openapi_describes_the_configuration(client):
     create = paths["/api/v1/assignment-rules"]["post"]["description"]
     assert "`days_since_touch`" in create and "`not_empty`" in create
     assert set(paths["/api/v1/pools"]) == {"get", "post"}
+    assert "If-Match" in paths["/api/v1/lead-settings"]["patch"]["description"]
+    assert "If-Match" in paths["/api/v1/web-forms/{id}"]["patch"]["description"]

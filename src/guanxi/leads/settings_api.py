@@ -487,6 +487,7 @@ def lead_settings_get(request, response: HttpResponse):
     response={200: LeadSettingsOut, 403: ErrorOut, 409: ErrorOut, 412: ErrorOut, 422: ErrorOut},
     tags=["lead-settings"],
     summary="Change the hot score, the score decay or the default pool",
+    description=_UPDATE_DOC,
     operation_id="lead_settings_update",
 )
 def lead_settings_update(request, response: HttpResponse, payload: LeadSettingsUpdate):
@@ -495,9 +496,6 @@ def lead_settings_update(request, response: HttpResponse, payload: LeadSettingsU
     version = expected_version(request, data.pop("version", None), settings.version)
     configuration.lead_settings_update(actor=request.user, data=data, version=version)
     return lead_settings_get(request, response)
-
-
-lead_settings_update.__doc__ = _UPDATE_DOC
 
 
 @router.post(
