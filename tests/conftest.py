@@ -31,6 +31,16 @@ def _fresh_lead_configuration():
     routing._workers_held.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends in the default language: an API call with a token activates its user's
+    language for the thread, which would otherwise carry over into the next test."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 _seq = itertools.count(1)
 
 

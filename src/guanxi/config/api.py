@@ -14,6 +14,7 @@ from guanxi.customers.api import router as customers_router
 from guanxi.dataio.api import router as dataio_router
 from guanxi.dataio.dedupe_api import router as dedupe_router
 from guanxi.leads.api import router as leads_router
+from guanxi.leads.settings_api import router as leads_settings_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
 from guanxi.sales.cpq_api import router as cpq_router
@@ -41,6 +42,8 @@ api.add_router("", sales_router)
 api.add_router("", cpq_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
+# After the leads router: its /pools/accounts must come before /pools/{id}.
+api.add_router("", leads_settings_router)
 api.add_router("", planning_router)
 api.add_router("", analytics_router)
 api.add_router("", dataio_router)

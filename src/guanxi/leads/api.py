@@ -421,42 +421,6 @@ def lead_timeline(request, id: int):
     return selectors.lead_timeline(request.user, lead)
 
 
-class PoolOut(Schema):
-    id: int
-    name: str
-    region: str
-    reclaim_days: int
-    claim_limit: int
-    account_reclaim_days: int
-    account_limit: int
-    unowned: int
-
-
-@router.get(
-    "/pools",
-    tags=["leads"],
-    response=list[PoolOut],
-    summary="The lead pools you may claim from",
-    operation_id="pool_list",
-)
-def pool_list(request):
-    pools = selectors.pool_list(request.user)
-    counts = selectors.pool_counts(request.user, pools)
-    return [
-        {
-            "id": p.pk,
-            "name": p.name,
-            "region": p.region,
-            "reclaim_days": p.reclaim_days,
-            "claim_limit": p.claim_limit,
-            "account_reclaim_days": p.account_reclaim_days,
-            "account_limit": p.account_limit,
-            "unowned": counts.get(p.pk, 0),
-        }
-        for p in pools
-    ]
-
-
 # --- Accounts in the pools ---------------------------------------------------------------------
 
 

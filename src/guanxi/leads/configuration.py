@@ -102,7 +102,9 @@ def _delete(actor, obj, verb: str, version: int | None) -> None:
     )
 
 
-def _save(actor, obj, data: dict[str, Any], allowed, verb: str, version: int | None, **rel):
+def _save(
+    actor, obj, data: dict[str, Any], allowed, verb: str, version: int | None, *, exclude=(), **rel
+):
     data = dict(data)
     reject_unknown(data, allowed)
     for name, model in rel.items():
@@ -115,7 +117,7 @@ def _save(actor, obj, data: dict[str, Any], allowed, verb: str, version: int | N
         obj = type(obj).objects.select_for_update().get(pk=obj.pk)
         _check_version(obj, version)
     changes = apply(obj, data)
-    validate(obj)
+    validate(obj, exclude=exclude)
     if not creating and not changes:
         return obj
     if not creating:
@@ -168,8 +170,8 @@ def assignment_rule_delete(*, actor, rule: AssignmentRule, version: int | None =
 
 
 @transaction.atomic
-def assignment_rules_reorder(*, actor, ids: list[Any]) -> None:
-    """Put the rules in this order (the first matching rule wins)."""
+def assignment_rules_reorder(*, actor, ids: list[Any], field: str = "order") -> None:
+    """Put the rules in this order (the first matching rule wins); an error names ``field``."""
     access.require_admin(actor)
     rules = {
         r.pk: r
@@ -179,7 +181,7 @@ def assignment_rules_reorder(*, actor, ids: list[Any]) -> None:
     }
     order = [parse_id(i) for i in ids]
     if sorted(o for o in order if o) != sorted(rules) or None in order:
-        raise ValidationFailed.on("order", _("List every rule exactly once."))
+        raise ValidationFailed.on(field, _("List every rule exactly once."))
     for position, pk in enumerate(order, start=1):
         if rules[pk].position != position:
             AssignmentRule.objects.filter(pk=pk).update(
@@ -284,12 +286,19 @@ def lead_settings_update(
 
 
 @transaction.atomic
-def lead_model_train(*, actor) -> LeadSettings:
-    """Learn the conversion model from the organisation's closed leads (see scoring.train)."""
+def lead_model_train(*, actor, require_model: bool = False) -> LeadSettings:
+    """Learn the conversion model from the organisation's closed leads (see scoring.train).
+
+    Without enough history the outcome (no model, and why) is stored for the settings page
+    to show — or, with ``require_model``, refused with that reason and nothing changes.
+    """
     from guanxi.leads import scoring
 
     access.require_admin(actor)
     result = scoring.train(actor.organisation_id)
+    if require_model and "coef" not in result:
+        reason = scoring.model_status(result)["reason"]
+        raise ValidationFailed(reason, fields={"non_field": [reason]})
     settings, _created = LeadSettings.objects.select_for_update().get_or_create(
         organisation_id=actor.organisation_id
     )
@@ -359,7 +368,10 @@ def web_form_save(
     if form is None:
         form = WebForm(organisation_id=actor.organisation_id, created_by=actor)
         data.setdefault("fields", ["name", "company", "mobile", "email", "message"])
-    form = _save(actor, form, data, WEB_FORM_FIELDS, "web_form", version)
+    # The field lists are checked above; an empty list of required fields is allowed.
+    form = _save(
+        actor, form, data, WEB_FORM_FIELDS, "web_form", version, exclude=("fields", "required")
+    )
     missing = set(form.required) - set(form.fields)
     if missing:
         raise ValidationFailed.on("required", _("A required field must be on the form."))
@@ -367,8 +379,9 @@ def web_form_save(
 
 
 @transaction.atomic
-def web_form_delete(*, actor, form: WebForm) -> None:
+def web_form_delete(*, actor, form: WebForm, version: int | None = None) -> None:
     access.require_admin(actor)
+    _check_version(form, version)
     name = form.name
     form.delete()
     events.record(

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +16,7 @@ from guanxi.customers.models import Source
 from guanxi.leads import configuration, selectors
 from guanxi.leads.configuration import FORM_FIELDS
 from guanxi.leads.models import Lead, LeadKind, WebForm
-from guanxi.leads.public import CONSENT, HONEYPOT, clean_origin, form_inputs
+from guanxi.leads.public import clean_origin, embed
 from guanxi.web import crud
 from guanxi.web.forms import VersionForm
 from guanxi.web.ui import apply_errors, page
@@ -130,29 +127,6 @@ class WebFormForm(VersionForm):
         return {k: self.cleaned_data[k] for k in self.service_fields}
 
 
-def _embed(request, form: WebForm) -> dict[str, str]:
-    """The public URL, the HTML form to paste into a website, and the iframe alternative."""
-    path = reverse("public_form", args=[form.key])
-    # The address the website's visitors reach guanxi at, when it is configured.
-    url = (settings.PUBLIC_URL + path) if settings.PUBLIC_URL_SET else None
-    url = url or request.build_absolute_uri(path)
-    with translation.override(form.organisation.language or None):
-        snippet = render_to_string(
-            "leads/forms/embed_snippet.html",
-            {
-                "web_form": form,
-                "url": url,
-                "inputs": form_inputs(form),
-                "honeypot": HONEYPOT,
-                "consent": CONSENT,
-            },
-        )
-        iframe = render_to_string("leads/forms/embed_iframe.html", {"web_form": form, "url": url})
-    # The template's tags leave blank lines; what people paste should be tidy.
-    snippet = "\n".join(line for line in snippet.splitlines() if line.strip())
-    return {"url": url, "snippet": snippet, "iframe": iframe.strip()}
-
-
 @page
 def form_list(request):
     actor = request.user
@@ -200,7 +174,7 @@ def form_edit(request, pk: int):
     return render(
         request,
         "leads/forms/form_edit.html",
-        {"form": form, "web_form": web_form, "embed": _embed(request, web_form), "stats": stats},
+        {"form": form, "web_form": web_form, "embed": embed(request, web_form), "stats": stats},
     )
 
 

@@ -25,6 +25,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -277,6 +278,29 @@ def form_inputs(
             spec["choices"] = Region.choices
         out.append(spec)
     return out
+
+
+def embed(request, form: WebForm) -> dict[str, str]:
+    """The public URL, the HTML form to paste into a website, and the iframe alternative."""
+    path = reverse("public_form", args=[form.key])
+    # The address the website's visitors reach guanxi at, when it is configured.
+    url = (settings.PUBLIC_URL + path) if settings.PUBLIC_URL_SET else None
+    url = url or request.build_absolute_uri(path)
+    with translation.override(form.organisation.language or None):
+        snippet = render_to_string(
+            "leads/forms/embed_snippet.html",
+            {
+                "web_form": form,
+                "url": url,
+                "inputs": form_inputs(form),
+                "honeypot": HONEYPOT,
+                "consent": CONSENT,
+            },
+        )
+        iframe = render_to_string("leads/forms/embed_iframe.html", {"web_form": form, "url": url})
+    # The template's tags leave blank lines; what people paste should be tidy.
+    snippet = "\n".join(line for line in snippet.splitlines() if line.strip())
+    return {"url": url, "snippet": snippet, "iframe": iframe.strip()}
 
 
 def _form_page(request, form: WebForm, values, errors, *, origin=None, status=200):

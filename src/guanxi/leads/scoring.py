@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from guanxi.customers.models import Region, Source
 from guanxi.leads.conditions import matches
@@ -194,3 +196,35 @@ def train(organisation_id: int) -> dict[str, Any]:
         "intercept": float(clf.intercept_[0]),
         "auc": round(auc, 3),
     }
+
+
+def model_status(model: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What an admin is told about a learned conversion model (None: never trained).
+
+    ``reason`` says, in the user's language, why there is no model ("" when there is one).
+    """
+    model = model or {}
+    if not model:
+        return None
+    samples = int(model.get("samples") or 0)
+    converted = int(model.get("converted") or 0)
+    status = {
+        "trained_at": parse_datetime(model.get("trained_at") or ""),
+        "samples": samples,
+        "converted": converted,
+        "lost": samples - converted,
+        "auc": model.get("auc"),
+        "ready": "coef" in model,
+        "reason": "",
+    }
+    if model.get("reason") == "not_enough_history":
+        status["reason"] = ngettext(
+            "Not enough history: %(n)s closed lead, needs %(min)s with at least %(each)s "
+            "of each outcome (converted and disqualified).",
+            "Not enough history: %(n)s closed leads, needs %(min)s with at least %(each)s "
+            "of each outcome (converted and disqualified).",
+            samples,
+        ) % {"n": samples, "min": MIN_HISTORY, "each": MIN_CLASS}
+    elif model.get("reason"):
+        status["reason"] = _("No model: %(reason)s") % {"reason": model["reason"]}
+    return status

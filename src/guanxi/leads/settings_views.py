@@ -9,9 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from guanxi.core import access
@@ -70,35 +68,6 @@ def _rule_rows(rules) -> list[dict]:
     return rows
 
 
-def _model_status(settings) -> dict | None:
-    """What the admin sees about the learned conversion model (None: never trained)."""
-    model = settings.model or {}
-    if not model:
-        return None
-    samples = int(model.get("samples") or 0)
-    converted = int(model.get("converted") or 0)
-    status = {
-        "trained_at": parse_datetime(model.get("trained_at") or ""),
-        "samples": samples,
-        "converted": converted,
-        "lost": samples - converted,
-        "auc": model.get("auc"),
-        "ready": "coef" in model,
-        "reason": "",
-    }
-    if model.get("reason") == "not_enough_history":
-        status["reason"] = ngettext(
-            "Not enough history: %(n)s closed lead, needs %(min)s with at least %(each)s "
-            "of each outcome (converted and disqualified).",
-            "Not enough history: %(n)s closed leads, needs %(min)s with at least %(each)s "
-            "of each outcome (converted and disqualified).",
-            samples,
-        ) % {"n": samples, "min": scoring.MIN_HISTORY, "each": scoring.MIN_CLASS}
-    elif model.get("reason"):
-        status["reason"] = _("No model: %(reason)s") % {"reason": model["reason"]}
-    return status
-
-
 def _rules_context(actor) -> dict:
     return {"rule_rows": _rule_rows(selectors.assignment_rules(actor))}
 
@@ -135,7 +104,7 @@ def lead_settings(request):
                 {"rule": r, "conditions": _summary(r.conditions)}
                 for r in selectors.scoring_rules(actor)
             ],
-            "model_status": _model_status(settings),
+            "model_status": scoring.model_status(settings.model),
             "pools": [{"pool": p, "unowned": counts.get(p.pk, 0)} for p in pools],
         },
         status=400 if request.method == "POST" else 200,
@@ -179,7 +148,7 @@ def model_train(request):
     """Learn the conversion model now from the organisation's closed leads."""
     actor = request.user
     settings = configuration.lead_model_train(actor=actor)
-    status = _model_status(settings)
+    status = scoring.model_status(settings.model)
     if status and status["reason"]:
         messages.warning(request, status["reason"])
     else:
