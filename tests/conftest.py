@@ -24,11 +24,11 @@ def _fresh_lead_configuration():
     again once a test's transaction is rolled back."""
     from guanxi.leads import routing
 
-    routing._configs.clear()
-    routing._workers_held.clear()
+    for held in (routing._configs, routing._workers_held, routing._held):
+        held.clear()
     yield
-    routing._configs.clear()
-    routing._workers_held.clear()
+    for held in (routing._configs, routing._workers_held, routing._held):
+        held.clear()
 
 
 @pytest.fixture(autouse=True)

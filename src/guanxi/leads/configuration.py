@@ -384,6 +384,7 @@ def web_form_delete(*, actor, form: WebForm, version: int | None = None) -> None
     _check_version(form, version)
     name = form.name
     form.delete()
+    routing.changed(actor.organisation_id)  # its public URL stops answering at once
     events.record(
         actor,
         "web_form.deleted",

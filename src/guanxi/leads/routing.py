@@ -147,11 +147,27 @@ def _workers(rule: AssignmentRule) -> list[User]:
     return found
 
 
+_held: dict[tuple[str, str], tuple[float, object]] = {}
+
+
+def held(kind: str, key: str, read):
+    """``read()``, kept for ``RECHECK_SECONDS`` under ``(kind, key)``; a configuration
+    change in this process (``forget``) drops everything held."""
+    now = time.monotonic()
+    found = _held.get((kind, key))
+    if found is not None and now - found[0] < RECHECK_SECONDS:
+        return found[1]
+    value = read()
+    _held[(kind, key)] = (now, value)
+    return value
+
+
 def forget(organisation_id: int) -> None:
     """Drop what this process holds of the organisation's lead configuration and people."""
     _configs.pop(organisation_id, None)
     for key in [k for k in _workers_held if k[0] == organisation_id]:
         _workers_held.pop(key, None)
+    _held.clear()  # web forms by key: few, and cheap to read again
 
 
 def forget_on_event(event) -> None:

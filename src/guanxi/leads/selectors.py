@@ -340,15 +340,22 @@ def web_form_get(actor, pk: Any) -> WebForm:
 
 
 def public_form(key: str) -> WebForm:
-    """The active form behind a public URL; NotFound for an unknown or disabled key."""
-    form = (
-        WebForm.objects.filter(key=str(key)[:32], is_active=True)
-        .select_related("organisation")
-        .first()
-    )
-    if form is None or not form.organisation.is_active:
+    """The active form behind a public URL; NotFound for an unknown or disabled key.
+
+    Read at most once a second per key and process, like the rest of the lead
+    configuration (``routing.held``): a website may post hundreds a second.
+    """
+    key = str(key)[:32]
+    form = routing.held("form", key, lambda: _public_form(key))
+    if form is None:
         raise NotFound()
     return form
+
+
+def _public_form(key: str) -> WebForm | None:
+    form = WebForm.objects.filter(key=key, is_active=True).select_related("organisation")
+    form = next(iter(form), None)
+    return form if form is not None and form.organisation.is_active else None
 
 
 def web_form_stats(actor, forms: list[WebForm]) -> dict[int, dict[str, Any]]:
