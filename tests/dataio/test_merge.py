@@ -309,3 +309,19 @@ def test_merge_closes_the_group_and_undo_opens_it(world):
     merging.merge_undo(actor=admin, merge=merge)
     cluster.refresh_from_db()
     assert cluster.status == DuplicateCluster.Status.OPEN
+
+
+def test_undo_gives_back_times_to_the_microsecond(world):
+    """A time is kept whole for the undo, not cut to the millisecond."""
+    from datetime import UTC, datetime
+
+    admin = world.users["admin"]
+    survivor = _make("contact", admin, "Keep")
+    merged = _make("contact", admin, "Gone")
+    when = datetime(2026, 3, 1, 8, 30, 5, 123, tzinfo=UTC)
+    Contact.objects.filter(pk=merged.pk).update(created_at=when)
+    merge = merging.merge_records(
+        actor=admin, object_type="contact", survivor=survivor, merged=merged
+    )
+    restored = merging.merge_undo(actor=admin, merge=merge)
+    assert Contact.objects.get(pk=restored.pk).created_at == when

@@ -18,7 +18,10 @@ survivor already had the same (a tag both carried). ``merge_undo`` puts all of i
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.apps import apps
 from django.core import serializers
@@ -73,12 +76,22 @@ def _unique_sets(model: type[models.Model], field: models.Field) -> list[list[mo
     ]
 
 
+def _plain(value: Any) -> Any:
+    """A field value as JSON keeps it whole (Django's JSON serializer cuts times to the
+    millisecond; an undo must give back exactly what was there)."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return value
+
+
 def _dump(rows) -> list[dict]:
-    return json.loads(serializers.serialize("json", rows))
+    return json.loads(json.dumps(serializers.serialize("python", rows), default=_plain))
 
 
 def _load(dumped: list[dict]) -> None:
-    for item in serializers.deserialize("json", json.dumps(dumped)):
+    for item in serializers.deserialize("python", dumped):
         item.m2m_data = {}  # link rows come back through ``moved`` and ``removed``
         item.save()
 
