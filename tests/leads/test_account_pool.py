@@ -215,6 +215,10 @@ def test_pages_release_from_the_account_and_claim_from_the_pool(world, client_fo
     response = client.post(f"/pool/accounts/{account.pk}/claim/")
     assert response["Location"] == f"/accounts/{account.pk}/"
     assert Account.objects.get(pk=account.pk).owner == world.users["rep_b"]
+    # Claimed already: back to the pool with a message, the account untouched.
+    response = client_for(world.users["rep_a"]).post(f"/pool/accounts/{account.pk}/claim/")
+    assert response["Location"] == "/pool/accounts/"
+    assert Account.objects.get(pk=account.pk).owner == world.users["rep_b"]
 
 
 def test_release_page_with_a_stale_version_changes_nothing(world, client_for):

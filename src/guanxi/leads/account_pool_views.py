@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from guanxi.core import access
-from guanxi.core.errors import InvalidTransition, ValidationFailed, VersionConflict
+from guanxi.core.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from guanxi.customers.selectors import account_get
 from guanxi.leads import account_pool, selectors
 from guanxi.leads.forms import ReleaseForm
@@ -45,10 +45,10 @@ def pool_accounts(request):
 def account_claim(request, pk: int):
     if request.method != "POST":
         return redirect("leads:pool_accounts")
-    from guanxi.customers.models import Account
-
-    account = Account.objects.filter(pk=pk, organisation_id=request.user.organisation_id).first()
-    if account is None:
+    try:
+        account = selectors.pooled_account_get(request.user, pk)
+    except NotFound:
+        messages.error(request, _("This account is no longer in a pool you can use."))
         return redirect("leads:pool_accounts")
     try:
         account_pool.account_claim(actor=request.user, account=account)

@@ -22,7 +22,6 @@ from guanxi.core.api import (
     user_ref,
 )
 from guanxi.core.endpoints import EventOut
-from guanxi.core.errors import NotFound
 from guanxi.customers.models import Region, Source
 from guanxi.leads import account_pool, selectors, services
 from guanxi.leads.models import Channel, LeadKind, LeadStatus
@@ -485,11 +484,7 @@ def pooled_account_list(request, filters: Query[PooledAccountFilters]):
 def pooled_account_claim(request, id: int):
     """`id` is the account's. Refused (422) once you own the pool's limit of accounts; 409
     when someone claimed it first."""
-    from guanxi.customers.models import Account
-
-    account = Account.objects.filter(pk=id, organisation_id=request.user.organisation_id).first()
-    if account is None:
-        raise NotFound()
+    account = selectors.pooled_account_get(request.user, id)
     account = account_pool.account_claim(actor=request.user, account=account)
     return {
         "id": account.pk,

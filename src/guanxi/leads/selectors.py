@@ -402,3 +402,20 @@ def pooled_accounts(
         found = search(Account.objects.filter(organisation_id=actor.organisation_id), q)
         qs = qs.filter(account_id__in=found.values("id"))
     return paginate(qs, sort="-pooled_at", cursor=cursor, limit=limit)
+
+
+def pooled_account_get(actor, pk: Any):
+    """An account waiting in a pool the actor may use (to claim it); NotFound otherwise."""
+    from guanxi.customers.models import Account
+    from guanxi.leads.models import PooledAccount
+
+    pk = parse_id(pk)
+    pools = [p.pk for p in routing.visible_pools(actor)]
+    if pk is None or not access.has_right(actor, "account", "read"):
+        raise NotFound()
+    entry = PooledAccount.objects.filter(
+        organisation_id=actor.organisation_id, account_id=pk, pool_id__in=pools
+    ).first()
+    if entry is None:
+        raise NotFound()
+    return Account.objects.get(pk=entry.account_id)

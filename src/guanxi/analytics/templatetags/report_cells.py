@@ -6,7 +6,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from guanxi.web.templatetags.guanxi import money
+from guanxi.web.templatetags.guanxi import money, percent
 
 register = template.Library()
 
@@ -24,7 +24,7 @@ def report_cell(row: dict, column, currency: str) -> str:
     if kind == "int":
         return number_format(value, 0, use_l10n=True, force_grouping=True)
     if kind == "percent":
-        return _("%(value)s%%") % {"value": number_format(value, 1, use_l10n=True)}
+        return percent(number_format(value, 1, use_l10n=True))
     if kind == "days":
         return _("%(days)s d") % {"days": number_format(value, 1, use_l10n=True)}
     return str(value)
