@@ -22,7 +22,18 @@ if TYPE_CHECKING:
 ACTIONS = ("create", "read", "update", "delete", "export")
 
 # Object types and whether their rows have an owner that the visibility scope applies to.
-OWNED_OBJECTS = ("account", "contact", "opportunity", "activity", "lead", "forecast", "quote")
+OWNED_OBJECTS = (
+    "account",
+    "contact",
+    "opportunity",
+    "activity",
+    "lead",
+    "forecast",
+    "quote",
+    "order",
+    "contract",
+    "payment",
+)
 # Targets are set for a person, a team or a region: who sees which is ``targets_visible_q``.
 SHARED_OBJECTS = (
     "pipeline",
@@ -46,6 +57,9 @@ OBJECT_LABELS = {
     "lead": _("Leads"),
     "forecast": _("Forecasts"),
     "quote": _("Quotes"),
+    "order": _("Orders"),
+    "contract": _("Contracts"),
+    "payment": _("Payments"),
     "product": _("Products"),
     "price_list": _("Price lists and promotions"),
     "pipeline": _("Pipelines"),
@@ -88,6 +102,9 @@ DEFAULT_ROLES: dict[str, dict] = {
             "lead": _ALL,
             "forecast": _CRU,
             "quote": _ALL,
+            "order": _ALL,
+            "contract": _ALL,
+            "payment": _ALL,
             "product": ["read"],
             "price_list": ["read"],
             "pipeline": ["read"],
@@ -111,6 +128,9 @@ DEFAULT_ROLES: dict[str, dict] = {
             "lead": _CRU,
             "forecast": _CRU,
             "quote": _CRU,
+            "order": _CRU,
+            "contract": _CRU,
+            "payment": ["create", "read"],
             "product": ["read"],
             "price_list": ["read"],
             "pipeline": ["read"],

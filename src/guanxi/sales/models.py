@@ -601,8 +601,9 @@ class Quote(OwnedModel):
         return f"{self.number}" if self.revision == 1 else f"{self.number} v{self.revision}"
 
 
-class QuoteLine(TenantModel):
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+class PricedLine(TenantModel):
+    """A product line of a quote or an order, priced by ``sales.pricing``."""
+
     position = models.PositiveIntegerField(default=0)
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
@@ -627,7 +628,7 @@ class QuoteLine(TenantModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2)
-    # Computed by sales.pricing whenever the quote changes.
+    # Computed by sales.pricing whenever the quote or order changes.
     gross = models.DecimalField(_("gross"), **MONEY, default=Decimal("0"), editable=False)
     promotion_discount = models.DecimalField(
         _("promotions"), **MONEY, default=Decimal("0"), editable=False
@@ -641,9 +642,430 @@ class QuoteLine(TenantModel):
     total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"), editable=False)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class QuoteLine(PricedLine):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
         verbose_name = _("quote line")
         verbose_name_plural = _("quote lines")
         ordering = ["quote_id", "position", "id"]
 
+
+# --- Orders, contracts and payments (回款) ---------------------------------------------------
+# An order is what the customer bought; revenue is booked when it is confirmed. A contract
+# covers a period (and may carry orders). Either can have a payment plan: instalments with
+# due dates, settled by receipts. Instalments and receipts carry the owner and account of
+# their order or contract so that visibility and the collections reports need no join.
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SHIPPED = "shipped", _("Shipped")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Orders that count as sold: revenue is booked at ``confirmed_at``.
+BOOKED_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+
+
+class Order(OwnedModel):
+    number = models.CharField(_("number"), max_length=32, editable=False)
+    opportunity = models.ForeignKey(
+        Opportunity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("deal"),
+    )
+    quote = models.ForeignKey(
+        Quote,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("quote"),
+        editable=False,
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=OrderStatus.choices,
+        default=OrderStatus.DRAFT,
+        editable=False,
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.DIRECT
+    )
+    order_date = models.DateField(_("order date"))
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    shipping_address = models.TextField(_("shipping address"), max_length=1000, blank=True)
+    discount_percent = models.DecimalField(
+        _("discount on the whole order (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    gross = models.DecimalField(_("gross"), **MONEY, default=Decimal("0"), editable=False)
+    discount_total = models.DecimalField(
+        _("discounts"), **MONEY, default=Decimal("0"), editable=False
+    )
+    net_total = models.DecimalField(_("net"), **MONEY, default=Decimal("0"), editable=False)
+    tax_total = models.DecimalField(_("tax"), **MONEY, default=Decimal("0"), editable=False)
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"), editable=False)
+    # Sum of the receipts recorded against the order (kept by the payment services).
+    paid_total = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"), editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(_("reason cancelled"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="order_number_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "updated_at", "id"], name="order_org_updated_idx"),
+            models.Index(
+                fields=["organisation", "owner", "updated_at", "id"], name="order_owner_idx"
+            ),
+            models.Index(fields=["organisation", "account", "status"], name="order_account_idx"),
+            models.Index(fields=["organisation", "opportunity"], name="order_opportunity_idx"),
+            # Revenue of a period (booked orders by confirmation time) for reports and targets.
+            models.Index(
+                fields=["organisation", "status", "confirmed_at", "owner"],
+                name="order_booked_idx",
+            ),
+        ]
+
     def __str__(self) -> str:
-        return self.description
+        return self.number
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total - self.paid_total
+
+
+class OrderLine(PricedLine):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order_id", "position", "id"]
+        indexes = [models.Index(fields=["organisation", "product"], name="orderline_product_idx")]
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+    RENEWED = "renewed", _("Renewed")
+
+
+class Contract(OwnedModel):
+    number = models.CharField(_("number"), max_length=32, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    opportunity = models.ForeignKey(
+        Opportunity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("deal"),
+    )
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("order"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ContractStatus.choices,
+        default=ContractStatus.DRAFT,
+        editable=False,
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    value = models.DecimalField(
+        _("contract value"),
+        **MONEY,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
+    remind_days_before = models.PositiveIntegerField(
+        _("remind before renewal (days)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    reminded_on = models.DateField(_("reminded"), null=True, blank=True, editable=False)
+    auto_renew = models.BooleanField(_("renews automatically"), default=False)
+    renewed_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("renewal of"),
+        editable=False,
+    )
+    terms = models.TextField(_("terms"), max_length=20000, blank=True)
+    paid_total = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"), editable=False)
+    terminated_at = models.DateTimeField(_("terminated"), null=True, blank=True, editable=False)
+    termination_reason = models.CharField(_("reason terminated"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="contract_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="contract_dates_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "updated_at", "id"], name="contract_org_updated_idx"
+            ),
+            models.Index(
+                fields=["organisation", "owner", "updated_at", "id"], name="contract_owner_idx"
+            ),
+            models.Index(fields=["organisation", "account"], name="contract_account_idx"),
+            # The renewal reminder job: active contracts by renewal date.
+            models.Index(
+                fields=["organisation", "status", "renewal_date"], name="contract_renewal_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Instalment(OwnedModel):
+    """One due payment of an order's or a contract's payment plan.
+
+    ``owner`` and ``account`` follow the order or contract (the services keep them in step).
+    """
+
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="instalments",
+        verbose_name=_("order"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="instalments",
+        verbose_name=_("contract"),
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    position = models.PositiveIntegerField(default=0)
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(
+        _("amount"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    paid = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"), editable=False)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # When the owner was last reminded, before and after the due date (the reminder job).
+    reminded_before_on = models.DateField(null=True, blank=True, editable=False)
+    reminded_after_on = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["due_date", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(order__isnull=False, contract__isnull=True)
+                    | models.Q(order__isnull=True, contract__isnull=False)
+                ),
+                name="instalment_one_parent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0)
+                & models.Q(paid__gte=0)
+                & models.Q(paid__lte=models.F("amount")),
+                name="instalment_paid_within_amount",
+            ),
+        ]
+        indexes = [
+            # Collections aging and the reminder job: what is due by date, per owner.
+            models.Index(
+                fields=["organisation", "due_date", "owner"], name="instalment_due_idx"
+            ),
+            models.Index(
+                fields=["organisation", "owner", "due_date"], name="instalment_owner_due_idx"
+            ),
+            models.Index(fields=["organisation", "account"], name="instalment_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_date} {self.amount}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+    CHEQUE = "cheque", _("Cheque")
+    CARD = "card", _("Card")
+    ACCEPTANCE_BILL = "acceptance_bill", _("Bank acceptance bill")
+    OTHER = "other", _("Other")
+
+
+class Receipt(OwnedModel):
+    """Money received (回款) against an order or a contract, applied to its instalments.
+
+    A receipt is never edited away: a mistaken one is voided, with a reason, and its
+    allocations are given back to the instalments.
+    """
+
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("order"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("contract"),
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    received_on = models.DateField(_("received on"))
+    amount = models.DecimalField(
+        _("amount"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    method = models.CharField(
+        _("method"),
+        max_length=16,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.BANK_TRANSFER,
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True, editable=False)
+    void_reason = models.CharField(_("reason voided"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(order__isnull=False, contract__isnull=True)
+                    | models.Q(order__isnull=True, contract__isnull=False)
+                ),
+                name="receipt_one_parent",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="receipt_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "updated_at", "id"], name="receipt_org_updated_idx"
+            ),
+            models.Index(
+                fields=["organisation", "owner", "updated_at", "id"], name="receipt_owner_idx"
+            ),
+            # Collections of a period (targets and reports).
+            models.Index(
+                fields=["organisation", "received_on", "owner"], name="receipt_received_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.amount}"
+
+
+class ReceiptAllocation(TenantModel):
+    """How much of a receipt settled which instalment."""
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="allocations")
+    instalment = models.ForeignKey(
+        Instalment, on_delete=models.CASCADE, related_name="allocations"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("receipt allocation")
+        verbose_name_plural = _("receipt allocations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="receipt_allocation_positive"
+            )
+        ]
