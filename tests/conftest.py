@@ -20,14 +20,15 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(autouse=True)
 def _fresh_lead_configuration():
-    """Each test starts without a held lead configuration: organisation ids come round
-    again once a test's transaction is rolled back."""
+    """Each test starts without a held lead configuration or bearer token: organisation
+    and user ids come round again once a test's transaction is rolled back."""
+    from guanxi.core import services
     from guanxi.leads import routing
 
-    for held in (routing._configs, routing._workers_held, routing._held):
+    for held in (routing._configs, routing._workers_held, routing._held, services._tokens_held):
         held.clear()
     yield
-    for held in (routing._configs, routing._workers_held, routing._held):
+    for held in (routing._configs, routing._workers_held, routing._held, services._tokens_held):
         held.clear()
 
 

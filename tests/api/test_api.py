@@ -318,3 +318,36 @@ def test_list_queries_do_not_grow_with_rows(client, admin, endpoint, django_asse
     with django_assert_max_num_queries(8):
         status, body, _ = client.get(f"/{endpoint}", limit=50)
     assert status == 200 and len(body["items"]) >= 12
+
+
+def test_a_checked_token_is_held_briefly_and_dropped_when_people_change(
+    admin, rep, org, api, monkeypatch
+):
+    """The API does not re-read a busy token on every request, but a change to its user made
+    here applies at once, and one made elsewhere (no event here) within the recheck time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.core import services
+    from guanxi.core.models import Role, User
+
+    client = api(rep)
+    assert client.get("/me")[0] == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/me")[0] == 200
+    assert not any("core_apitoken" in q["sql"] for q in ctx.captured_queries)
+
+    # Each request gets its own copy of the user.
+    first = services.token_authenticate(client.token)
+    first.some_request_attribute = True
+    assert not hasattr(services.token_authenticate(client.token), "some_request_attribute")
+
+    # A role change through the service applies to the very next request.
+    manager_role = Role.objects.get(organisation=org, code="sales_manager")
+    services.user_change_role(actor=admin, user=rep, role=manager_role, team=rep.team)
+    assert services.token_authenticate(client.token).role.code == "sales_manager"
+
+    # Deactivated in another process: refused once the recheck time has passed.
+    User.objects.filter(pk=rep.pk).update(is_active=False)
+    monkeypatch.setattr(services, "TOKEN_RECHECK_SECONDS", 0)
+    assert client.get("/me")[0] == 401

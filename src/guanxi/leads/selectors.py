@@ -154,12 +154,9 @@ def lead_get(actor, pk: Any) -> Lead:
 
 
 def hot_threshold(actor) -> int:
-    value = (
-        LeadSettings.objects.filter(organisation_id=actor.organisation_id)
-        .values_list("hot_threshold", flat=True)
-        .first()
-    )
-    return 60 if value is None else value
+    """The score from which a lead is hot (the configuration the process holds)."""
+    settings = routing.config(actor.organisation_id).settings
+    return 60 if settings is None else settings.hot_threshold
 
 
 def lead_matches(actor, lead: Lead) -> list[dict[str, Any]]:
