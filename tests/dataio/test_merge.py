@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core import serializers
@@ -92,6 +95,53 @@ BUILDERS["contact"]["sales.Quote.contact_id"] = lambda a, r: quote_create(
         actor=a, data={"name": "Q", "account": r.account, "contact": r, "amount": "5"}
     ),
 )
+
+
+def _order(actor, account, contact=None):
+    """An order written straight (with an instalment and a receipt for the payment tables)."""
+    from guanxi.sales.models import Instalment, Order, Receipt
+
+    n = next(_numbers)
+    order = Order.objects.create(
+        organisation=actor.organisation,
+        owner=actor,
+        number=f"SO-T-{n}",
+        account=account,
+        contact=contact,
+        order_date=date(2026, 11, 1),
+        total=Decimal("100.00"),
+    )
+    common = {"organisation": actor.organisation, "owner": actor, "account": account}
+    Instalment.objects.create(**common, order=order, due_date=date(2026, 12, 1), amount=100)
+    Receipt.objects.create(**common, order=order, received_on=date(2026, 11, 2), amount=40)
+    return order
+
+
+def _contract(actor, account, contact=None):
+    from guanxi.sales.models import Contract
+
+    return Contract.objects.create(
+        organisation=actor.organisation,
+        owner=actor,
+        number=f"CT-T-{next(_numbers)}",
+        title="Supply",
+        account=account,
+        contact=contact,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
+
+
+_numbers = itertools.count(1)
+for _key, _fn in {
+    "sales.Order.account_id": _order,
+    "sales.Instalment.account_id": _order,
+    "sales.Receipt.account_id": _order,
+    "sales.Contract.account_id": _contract,
+}.items():
+    BUILDERS["account"][_key] = _fn
+BUILDERS["contact"]["sales.Order.contact_id"] = lambda a, r: _order(a, r.account, r)
+BUILDERS["contact"]["sales.Contract.contact_id"] = lambda a, r: _contract(a, r.account, r)
 
 
 def _pool(actor, account):
