@@ -29,11 +29,36 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# The common case on the mainland, a mobile typed with or without +86 and with spaces,
+# hyphens or brackets, checked against the library's own pattern for Chinese mobiles
+# without a full parse (a twentieth of the cost). Anything else takes the full parse.
+_CN_MOBILE = re.compile(r"(?:\+86|0086)?(1\d{10})")
+_PHONE_FORMATTING = str.maketrans("", "", " -()")
+
+
+@functools.cache
+def _cn_mobile_patterns() -> tuple[re.Pattern, re.Pattern]:
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    metadata = PhoneMetadata.metadata_for_region("CN")
+    return (
+        re.compile(metadata.general_desc.national_number_pattern),
+        re.compile(metadata.mobile.national_number_pattern),
+    )
+
+
 def normalize_phone(value: object, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a phone number ("" for empty); InvalidValue if it cannot be a number."""
     text = clean_text(value)
     if not text:
         return ""
+    if region == "CN":
+        found = _CN_MOBILE.fullmatch(text.translate(_PHONE_FORMATTING))
+        if found:
+            general, mobile = _cn_mobile_patterns()
+            national = found.group(1)
+            if general.fullmatch(national) and mobile.fullmatch(national):
+                return "+86" + national
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -69,10 +94,37 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+# An ASCII address whose local part is a plain dot-atom needs only its domain checked in
+# full (labels, reserved names, international forms), and an organisation's customers share
+# a few hundred domains: those checks are remembered. Anything else takes the full check.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+@functools.lru_cache(maxsize=8192)
+def _email_domain_valid(domain: str) -> bool:
+    try:
+        validate_email("x@" + domain, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def normalize_email(value: object) -> str:
     text = clean_text(value)
     if not text:
         return ""
+    local, at, domain = text.rpartition("@")
+    if (
+        at
+        and len(local) <= 64
+        and len(text) <= 254
+        and domain.isascii()
+        and "xn--" not in domain.lower()  # shown in Unicode: the full check converts it
+        and _DOT_ATOM.fullmatch(local)
+    ):
+        if _email_domain_valid(domain.lower()):
+            return text.lower()
+        raise InvalidValue(_("Enter a valid email address."))
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
