@@ -30,6 +30,8 @@ DUPLICATE_KEYS = ("email", "mobile")
 
 
 class ContactAdapter(Adapter):
+    duplicate_keys = DUPLICATE_KEYS
+
     def clean(self, data: dict[str, str]) -> dict[str, Any]:
         data = {k: v for k, v in data.items() if v.strip() or k in self.required}
         key_id = data.pop("id", None)
