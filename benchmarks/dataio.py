@@ -294,7 +294,9 @@ def run_command(argv: list[str], n: int) -> dict:
     result["per_second"] = n / result["seconds"]
     result["peak_mb"] = result["peak_mb_main"]
     # The command and its worker processes (IMPORT_WORKERS of them) at their peaks at once.
-    workers = int(os.environ.get("GUANXI_IMPORT_WORKERS", "2")) if argv[0] == "import" else 0
+    from django.conf import settings
+
+    workers = settings.IMPORT_WORKERS if argv[0] == "import" else 0
     result["peak_mb_total"] = result["peak_mb_main"] + workers * result["peak_mb_worker"]
     if argv[0] == "import":
         from guanxi.dataio.models import ImportJob

@@ -285,7 +285,8 @@ DATAIO_DIR = GUANXI_HOME / "dataio"
 IMPORT_MAX_BYTES = int(env("GUANXI_IMPORT_MAX_BYTES", str(1024 * 1024 * 1024)))
 IMPORT_BATCH_ROWS = int(env("GUANXI_IMPORT_BATCH_ROWS", "5000"))
 # Processes that parse and check rows while the job writes the previous batch; 0: none.
-IMPORT_WORKERS = int(env("GUANXI_IMPORT_WORKERS", str(min(2, os.cpu_count() or 1))))
+# One core is the job's (and the database's): the others check rows, at most two.
+IMPORT_WORKERS = int(env("GUANXI_IMPORT_WORKERS", str(max(1, min(2, (os.cpu_count() or 2) - 1)))))
 EXPORT_BATCH_ROWS = int(env("GUANXI_EXPORT_BATCH_ROWS", "5000"))
 
 # --- Background jobs ----------------------------------------------------------------------------
