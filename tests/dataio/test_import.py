@@ -178,3 +178,42 @@ def test_rights(world):
     rep.refresh_from_db()
     with pytest.raises(PermissionDenied):
         upload(rep, "contact", b"Name\nX\n")
+
+
+def test_products_by_sku_with_chinese_headers(world):
+    from decimal import Decimal
+
+    from guanxi.core.errors import PermissionDenied
+    from guanxi.sales.models import Product
+
+    admin = world.users["admin"]
+    raw = (
+        "商品编码,产品名称,分类,单位,单价,税率\n"
+        "XW-001,香辣牛肉干 100g,肉脯,袋,12.50,13\n"
+        "XW-002,原味瓜子 500g,炒货,袋,¥18.00,13\n"
+        "XW-003,,炒货,袋,9,13\n"  # no name
+        "XW-004,蜜饯,果脯,盒,cheap,13\n"  # a bad price
+    ).encode("gb18030")
+    job = run_import(admin, "product", raw)
+    assert job.mapping[:6] == ["sku", "name", "category", "unit", "list_price", "tax_rate"]
+    assert job.counts == {"created": 2, "updated": 0, "skipped": 0, "failed": 2}
+    issues = list(ImportIssue.objects.filter(job=job).order_by("row").values_list("row", "field"))
+    assert issues == [(4, "name"), (5, "list_price")]
+    beef = Product.objects.get(organisation=world.org, sku="XW-001")
+    assert beef.list_price == Decimal("12.50") and beef.tax_rate == Decimal("13")
+
+    # Upsert by SKU: the price list of next year updates one and adds one.
+    update = "SKU,Name,List price\nXW-001,香辣牛肉干 100g,13.80\nXW-005,开心果 250g,32\n"
+    job = run_import(admin, "product", update.encode(), mode="upsert", key="sku")
+    assert job.counts == {"created": 1, "updated": 1, "skipped": 0, "failed": 0}
+    beef.refresh_from_db()
+    assert beef.list_price == Decimal("13.80")
+
+    services.import_undo(actor=admin, job=job)
+    beef.refresh_from_db()
+    assert beef.list_price == Decimal("12.50")
+    assert not Product.objects.filter(organisation=world.org, sku="XW-005").exists()
+
+    # Reps read the catalogue but do not change it.
+    with pytest.raises(PermissionDenied):
+        run_import(world.users["rep_a"], "product", b"SKU,Name\nX-1,X\n")

@@ -13,7 +13,7 @@ from guanxi.dataio.files import error_file_response, export_response
 
 router = Router(tags=["import and export"])
 
-ObjectType = Literal["account", "contact", "lead", "opportunity", "activity"]
+ObjectType = Literal["account", "contact", "lead", "opportunity", "activity", "product"]
 
 
 class ImportOut(Schema):

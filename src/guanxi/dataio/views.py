@@ -27,6 +27,7 @@ LIST_URLS = {
     "opportunity": "sales:deal_list",
     "activity": "activities:activity_list",
     "lead": "leads:lead_list",
+    "product": "sales:product_list",
 }
 
 

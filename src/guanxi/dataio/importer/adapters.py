@@ -65,6 +65,7 @@ KEY_LABELS = {
     "email": gettext_lazy("Email"),
     "mobile": gettext_lazy("Mobile"),
     "phone": gettext_lazy("Phone"),
+    "sku": gettext_lazy("SKU"),
 }
 
 
@@ -75,6 +76,8 @@ def _key_value(key: str, value: Any) -> Any:
         return int(text) if text.isdigit() else None
     if key == "email":
         return normalize_email(value) or None
+    if key == "sku":
+        return clean_text(value) or None
     return normalize_phone(value) or None
 
 

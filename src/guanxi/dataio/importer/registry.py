@@ -41,7 +41,8 @@ def adapters() -> dict[str, Adapter]:
     from guanxi.dataio.importer.contacts import ContactAdapter
     from guanxi.leads.models import Lead
     from guanxi.leads.services import LEAD_FIELDS, lead_update
-    from guanxi.sales.models import Opportunity, Pipeline, Stage
+    from guanxi.sales.catalogue import PRODUCT_FIELDS, product_create, product_update
+    from guanxi.sales.models import Opportunity, Pipeline, Product, Stage
     from guanxi.sales.services import OPPORTUNITY_FIELDS, opportunity_create, opportunity_update
 
     account_ref = Ref(Account, "account")
@@ -92,6 +93,34 @@ def adapters() -> dict[str, Adapter]:
             },
             required=("name",),
             label=_("Deals"),
+        ),
+        Adapter(
+            "product",
+            Product,
+            ("id", *PRODUCT_FIELDS),
+            product_create,
+            product_update,
+            keys=("id", "sku"),
+            required=("sku", "name"),
+            label=_("Products"),
+            aliases={
+                "sku": (
+                    "编码",
+                    "商品编码",
+                    "产品编码",
+                    "物料编码",
+                    "货号",
+                    "product code",
+                    "item code",
+                ),
+                "name": ("产品名称", "商品名称", "品名", "产品", "商品", "product", "product name"),
+                "category": ("分类", "类别", "产品分类", "品类"),
+                "unit": ("单位", "计量单位"),
+                "list_price": ("价格", "单价", "标准价", "目录价", "零售价", "price", "unit price"),
+                "currency": ("币种", "货币"),
+                "tax_rate": ("税率", "增值税率", "tax", "vat"),
+                "is_active": ("在售", "启用", "active"),
+            },
         ),
         Adapter(
             "activity",
