@@ -57,10 +57,11 @@ def preset_schedule(
         return [(delivery, total, _("On delivery"))]
     if preset == PlanPreset.DEPOSIT:
         deposit = cents(total * DEPOSIT_PERCENT / 100)
-        return [
+        rows = [
             (start, deposit, _("Deposit")),
             (max(delivery, start), total - deposit, _("On delivery")),
         ]
+        return [row for row in rows if row[1] > 0]  # a cent or two is not split
     if preset == PlanPreset.MONTHLY:
         n = int(count or 0)
         return [

@@ -58,10 +58,10 @@ RECEIPT_SORTS = ("-received_on", "-id")
 # Aging buckets by days past due: (key, label). "current" is not yet due (or due today).
 AGING_BUCKETS = (
     ("current", gettext_lazy("Not yet due")),
-    ("1_30", gettext_lazy("1–30 days")),
-    ("31_60", gettext_lazy("31–60 days")),
-    ("61_90", gettext_lazy("61–90 days")),
-    ("over_90", gettext_lazy("Over 90 days")),
+    ("1_30", gettext_lazy("1–30 days overdue")),
+    ("31_60", gettext_lazy("31–60 days overdue")),
+    ("61_90", gettext_lazy("61–90 days overdue")),
+    ("over_90", gettext_lazy("Over 90 days overdue")),
 )
 # How aging and collections can be broken down: dimension -> column.
 DIMENSIONS = {
