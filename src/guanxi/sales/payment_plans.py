@@ -18,7 +18,7 @@ from guanxi.sales.pricing import CENT, cents
 
 class PlanPreset(models.TextChoices):
     ON_DELIVERY = "on_delivery", gettext_lazy("100 % on delivery")
-    DEPOSIT = "deposit_30", gettext_lazy("30 % deposit, 70 % on delivery")
+    DEPOSIT = "deposit_30", gettext_lazy("Deposit of 30 %, 70 % on delivery")
     MONTHLY = "monthly", gettext_lazy("Equal monthly instalments")
 
 
