@@ -376,26 +376,30 @@ def payments_of(actor, parent) -> dict[str, Any]:
 
 def account_receivables(actor, account, *, limit: int = 8) -> dict[str, Any]:
     """The 360° panel: the account's open instalments (the next ones due) and what it owes,
-    overdue or not, per currency — two queries."""
+    overdue or not, per currency. One query; a second only when there are more than
+    ``limit`` to add up."""
     today = today_for(actor.organisation)
     qs = receivable_queryset(actor, filters={"account": account.pk}, today=today)
-    totals: dict[str, dict[str, Decimal]] = {"outstanding": {}, "overdue": {}}
-    for row in (
-        qs.order_by()
-        .annotate(is_overdue=Case(When(due_date__lt=today, then=Value(1)), default=Value(0)))
-        .values("currency", "is_overdue")
-        .annotate(amount=Sum(outstanding_expr(), output_field=MONEY))
-    ):
-        amount = row["amount"] or ZERO
-        cur = row["currency"]
-        totals["outstanding"][cur] = totals["outstanding"].get(cur, ZERO) + amount
-        if row["is_overdue"]:
-            totals["overdue"][cur] = totals["overdue"].get(cur, ZERO) + amount
     items = list(
         qs.select_related("order", "contract")
         .annotate(outstanding_amount=outstanding_expr())
-        .order_by("due_date", "id")[:limit]
+        .order_by("due_date", "id")[: limit + 1]
     )
+    totals: dict[str, dict[str, Decimal]] = {"outstanding": {}, "overdue": {}}
+    if len(items) > limit:
+        rows = (
+            qs.order_by()
+            .annotate(is_overdue=Case(When(due_date__lt=today, then=Value(1)), default=Value(0)))
+            .values("currency", "is_overdue")
+            .annotate(amount=Sum(outstanding_expr(), output_field=MONEY))
+        )
+        sums = [(r["currency"], bool(r["is_overdue"]), r["amount"] or ZERO) for r in rows]
+        items = items[:limit]
+    else:
+        sums = [(i.currency, i.due_date < today, i.outstanding_amount) for i in items]
+    for currency, is_overdue, amount in sums:
+        for key in ("outstanding", "overdue") if is_overdue else ("outstanding",):
+            totals[key][currency] = totals[key].get(currency, ZERO) + amount
     for inst in items:
         inst.days_overdue = max((today - inst.due_date).days, 0)
     return {"items": items, "today": today, **totals}
