@@ -67,6 +67,7 @@ def test_panel_through_its_own_view(world, setup, django_assert_max_num_queries)
         **HX,
     )
     assert r.status_code == 200 and "WX-1" in r.content.decode()
+    assert 'id="payments-paid">¥400.00' in r.content.decode()
     assert "toast" in r["HX-Trigger"]
     order.refresh_from_db()
     assert order.paid_total == D("400.00")

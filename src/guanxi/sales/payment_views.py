@@ -70,6 +70,7 @@ def receivables(request):
         template="sales/payments/receivables.html",
         rows_template="sales/payments/_receivable_rows.html",
         filter_names=RECEIVABLE_FILTERS,
+        sorts=selectors.RECEIVABLE_SORTS,
         labels={
             "owner": _("Owner"),
             "account": _("Account"),
@@ -230,6 +231,7 @@ def _panel_response(request, parent, *, message: str = "", level: str = "success
             (messages.success if level == "success" else messages.error)(request, message)
         default = reverse(f"sales:{payments.kind_of(parent)}_payments", args=[parent.pk])
         return redirect(safe_next(request, default))
+    parent = selectors.parent_get(request.user, payments.kind_of(parent), parent.pk)  # fresh
     response = render(
         request, "sales/payments/_panel.html", panel_context(request, parent, **kwargs)
     )
