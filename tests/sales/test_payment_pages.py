@@ -240,3 +240,16 @@ def test_account_360_panel(world, setup):
     body = c.get(f"/accounts/{world.records['rep_a'].account.pk}/").content.decode()
     other = _client(world.users["rep_c"]).get(f"/accounts/{world.records['rep_c'].account.pk}/")
     assert 'id="panel-receivables"' not in other.content.decode()
+
+
+def test_pages_speak_chinese(world, setup):
+    from guanxi.core.services import user_set_preferences
+
+    rep = user_set_preferences(user=setup["rep"], language="zh-hans")
+    c = _client(rep)
+    body = c.get("/deals/receivables/").content.decode()
+    assert "应收款" in body and "逾期 31–60 天" in body and "登记回款" in body
+    body = c.get(f"/deals/orders/{setup['order'].pk}/payments/").content.decode()
+    for text in ("回款计划", "逾期", "收款记录", "登记回款"):
+        assert text in body, text
+    assert "Record payment" not in body and "Outstanding" not in body
