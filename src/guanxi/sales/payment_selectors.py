@@ -164,6 +164,21 @@ def receivable_list(
     return page
 
 
+def receivable_get(actor, pk: Any, *, today: date | None = None) -> Instalment:
+    """One open instalment the actor may see, as a receivables row (NotFound once paid)."""
+    today = today or today_for(actor.organisation)
+    inst = access.get_visible(
+        actor,
+        receivable(
+            Instalment.objects.select_related("owner", "account", "order", "contract")
+        ).annotate(outstanding_amount=outstanding_expr()),
+        "payment",
+        pk,
+    )
+    inst.days_overdue = max((today - inst.due_date).days, 0)
+    return inst
+
+
 def _bucket(today: date) -> Case:
     """The aging bucket of an instalment by its due date, as SQL (CASE on due_date)."""
     return Case(

@@ -15,11 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core import access
-from guanxi.core.errors import InvalidTransition, ValidationFailed, VersionConflict
-from guanxi.customers.models import Account
+from guanxi.core.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from guanxi.customers.selectors import account_get
 from guanxi.sales import payment_selectors as selectors
 from guanxi.sales import payments
-from guanxi.sales.models import Instalment
 from guanxi.sales.payment_forms import PresetForm, ReceiptForm, VoidForm
 from guanxi.web import crud
 from guanxi.web.ui import apply_errors, error_messages, is_htmx, page, safe_next, toast
@@ -57,13 +56,11 @@ def receivables(request):
     if request.GET.get("fragment") == "aging":
         return render(request, "sales/payments/_aging.html", {"aging": aging, "currency": currency})
     account = None
-    if "account" in filters and str(filters["account"]).isdigit():
-        account = (
-            access.scoped(actor, Account.objects.all(), "account")
-            .filter(pk=int(filters["account"]))
-            .only("id", "name")
-            .first()
-        )
+    if filters.get("account"):
+        try:
+            account = account_get(actor, filters["account"])  # its name on the filter
+        except NotFound:
+            account = None
     return crud.list_page(
         request,
         selector=selectors.receivable_list,
@@ -90,18 +87,11 @@ def receivables(request):
 
 
 def _receivable_row(actor, pk):
-    """The instalment as its receivables row, or None once it is paid (or out of sight)."""
-    qs = (
-        selectors.receivable_queryset(actor)
-        .filter(pk=pk)
-        .select_related("owner", "account", "order", "contract")
-        .annotate(outstanding_amount=selectors.outstanding_expr())
-    )
-    inst = qs.first()
-    if inst is not None:
-        today = selectors.today_for(actor.organisation)
-        inst.days_overdue = max((today - inst.due_date).days, 0)
-    return inst
+    """The instalment as its receivables row, or None once it is paid."""
+    try:
+        return selectors.receivable_get(actor, pk)
+    except NotFound:
+        return None
 
 
 @page
@@ -109,14 +99,7 @@ def receivable_pay(request, pk: int):
     """Record money against one instalment from its receivables row (htmx): the form row,
     then the updated row (gone once paid) with the aging cards asked to refresh."""
     actor = request.user
-    inst = access.get_visible(
-        actor,
-        selectors.receivable(
-            access.scoped(actor, Instalment.objects.all(), "payment")
-        ).select_related("order", "contract"),
-        "payment",
-        pk,
-    )
+    inst = selectors.receivable_get(actor, pk)
     if request.method == "GET" and request.GET.get("cancel"):
         return HttpResponse("")  # the form row is taken away (hx-swap="delete")
     parent = inst.order or inst.contract

@@ -71,10 +71,6 @@ def parent_total(parent) -> Decimal:
     return parent.total if isinstance(parent, Order) else parent.value
 
 
-def is_payable(parent) -> bool:
-    return parent.status in PAYABLE_STATUSES[kind_of(parent)]
-
-
 def _require_parent(actor, parent, *, right: str) -> str:
     """The actor sees the order or contract and has the payment right; its kind."""
     kind = kind_of(parent)
