@@ -135,7 +135,7 @@ def test_target_attainment_by_hand(world, period, sold):
         ("East", "revenue", D("1500.00"), D("50.0")),
         ("North China", "revenue", D("500.00"), D("50.0")),
         ("rep_a", "revenue", D("1000.00"), D("50.0")),
-        ("rep_b", "collections", None, None),
+        ("rep_b", "collections", D("0.00"), D("0.0")),  # nothing received yet
         ("rep_b", "new_customers", D("2"), D("50.0")),
     ]
     # rep_a reads only their own target.

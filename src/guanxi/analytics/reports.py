@@ -308,7 +308,6 @@ def target_attainment(actor, period: Period) -> Report:
                 }
             ],
         },
-        note=_("Collections are measured once payments are recorded."),
     )
 
 

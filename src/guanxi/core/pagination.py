@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,8 @@ def _encode(value: Any, pk: int) -> str:
         value = {"dt": value.isoformat()}
     elif isinstance(value, Decimal):
         value = {"dec": str(value)}
+    elif isinstance(value, date):
+        value = value.isoformat()  # the field's to_python reads it back
     raw = json.dumps([value, pk], ensure_ascii=False, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

@@ -8,16 +8,25 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from guanxi.core import registry
+        from guanxi.core import events, registry
         from guanxi.sales import (
             panels,
+            payment_reminders,
+            payments,
             quotes,  # noqa: F401 (registers quotes with approvals)
             services,
         )
-        from guanxi.sales.models import Opportunity, Quote
+        from guanxi.sales.models import Contract, Opportunity, Order, Quote
 
         registry.organisation_setup.append(services.pipeline_create_default)
         registry.object_querysets["opportunity"] = Opportunity.objects.all
         registry.object_querysets["quote"] = Quote.objects.all
         registry.account_figures.append(panels.account_figures)
         registry.account_panels.append(panels.deals_panel)
+        registry.account_panels.append(panels.receivables_panel)
+        # Payment events are told on their order's or contract's timeline (and its account's).
+        registry.object_querysets.setdefault("order", Order.objects.all)
+        registry.object_querysets.setdefault("contract", Contract.objects.all)
+        for verb in ("order.assigned", "contract.assigned"):
+            events.subscribe(verb, payments.on_parent_assigned, in_transaction=True)
+        events.subscribe("payment.reminded", payment_reminders.notify_reminded, in_transaction=True)

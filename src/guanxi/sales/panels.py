@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import access
-from guanxi.sales import selectors
+from guanxi.sales import payment_selectors, selectors
 
 
 def account_figures(actor, account) -> list[dict]:
@@ -28,4 +28,20 @@ def deals_panel(actor, account) -> dict | None:
         "template": "sales/panels/account_deals.html",
         "context": selectors.account_deals(actor, account),
         "order": 20,
+    }
+
+
+def receivables_panel(actor, account) -> dict | None:
+    """What the account still owes: its next open instalments, overdue ones marked."""
+    if not access.has_right(actor, "payment", "read"):
+        return None
+    context = payment_selectors.account_receivables(actor, account)
+    if not context["items"]:
+        return None
+    return {
+        "key": "receivables",
+        "title": _("Receivables"),
+        "template": "sales/panels/account_receivables.html",
+        "context": context,
+        "order": 25,
     }

@@ -318,8 +318,8 @@ def dump_target(item: dict) -> dict:
 )
 def target_list(request, params: PeriodParams = Query(...)):
     """A rep sees their own targets; a manager those of their team, its sub-teams and their
-    people; an admin all. `actual` counts only records you can see; it is null for
-    collections until payments are recorded."""
+    people; an admin all. `actual` counts only records you can see: revenue, new customers, or
+    collections (money received in the period, voided receipts left out)."""
     actor = request.user
     period = _period(actor, params.period)
     items = targets.attainment(actor, period, targets.target_list(actor, period))

@@ -1,4 +1,4 @@
-"""Periodic sales jobs: quotes past their validity expire."""
+"""Periodic sales jobs: quotes past their validity expire; owners hear of payments due."""
 
 from __future__ import annotations
 
@@ -20,4 +20,19 @@ def expire_quotes() -> int:
         total += quotes_expire(organisation_id=org_id)
     if total:
         log.info("quotes expired", extra={"count": total})
+    return total
+
+
+# 00:30 UTC is 08:30 in China, at the start of the working day; a second run the same day
+# reminds of nothing twice.
+@db_periodic_task(crontab(hour="0", minute="30"))
+def remind_payments() -> int:
+    from guanxi.core.models import Organisation
+    from guanxi.sales.payment_reminders import remind_payments as remind
+
+    total = 0
+    for org_id in Organisation.objects.filter(is_active=True).values_list("pk", flat=True):
+        total += remind(organisation_id=org_id)
+    if total:
+        log.info("payment reminders", extra={"count": total})
     return total

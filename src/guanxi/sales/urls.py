@@ -1,6 +1,7 @@
 from django.urls import path
 
 from guanxi.sales import catalogue_views as cv
+from guanxi.sales import payment_views as pv
 from guanxi.sales import quote_views as qv
 from guanxi.sales import views
 
@@ -26,6 +27,8 @@ urlpatterns = [
     path("quotes/<int:pk>/send/", qv.quote_send, name="quote_send"),
     path("quotes/<int:pk>/<slug:action>/", qv.quote_action, name="quote_action"),
     path("approvals/", qv.approval_inbox, name="approval_inbox"),
+    path("receivables/", pv.receivables, name="receivables"),
+    path("receivables/<int:pk>/pay/", pv.receivable_pay, name="receivable_pay"),
     path("products/", cv.product_list, name="product_list"),
     path("products/new/", cv.product_form, name="product_create"),
     path("products/<int:pk>/", cv.product_form, name="product_edit"),
@@ -45,3 +48,23 @@ urlpatterns = [
     path("approval-rules/new/", cv.approval_rule_form, name="approval_rule_create"),
     path("approval-rules/<int:pk>/", cv.approval_rule_form, name="approval_rule_edit"),
 ]
+
+
+def _payments(kind: str, prefix: str) -> list:
+    """The payments panel of an order or a contract, and what its forms post to."""
+    base, kw = f"{prefix}/<int:pk>/payments/", {"kind": kind}
+    return [
+        path(base, pv.payment_panel, kw, name=f"{kind}_payments"),
+        path(f"{base}plan/", pv.plan_set, kw, name=f"{kind}_payments_plan"),
+        path(f"{base}preset/", pv.plan_preset, kw, name=f"{kind}_payments_preset"),
+        path(f"{base}receipts/", pv.receipt_create, kw, name=f"{kind}_payments_receipt"),
+        path(
+            f"{base}receipts/<int:receipt_pk>/void/",
+            pv.receipt_void,
+            kw,
+            name=f"{kind}_payments_void",
+        ),
+    ]
+
+
+urlpatterns += _payments("order", "orders") + _payments("contract", "contracts")

@@ -41,6 +41,8 @@ def _section(match) -> str:
             return "settings"
         if name.startswith(("quote", "approval")):
             return "quotes"
+        if name.startswith("receivable") or "_payments" in name:
+            return "receivables"
         return "board" if name.startswith("board") else "deals"
     if namespace == "planning":
         return "targets" if name.startswith("target") else "forecast"

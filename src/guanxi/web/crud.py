@@ -28,6 +28,9 @@ SORT_LABELS = {
     "-amount": gettext_lazy("Largest amount"),
     "-score": gettext_lazy("Highest score"),
     "-id": gettext_lazy("Most recently added"),
+    "due_date": gettext_lazy("Due first"),
+    "-due_date": gettext_lazy("Due last"),
+    "-received_on": gettext_lazy("Latest received first"),
 }
 # The search order (``core.search.NEWEST``): offered while searching, or once chosen.
 SEARCH_SORT = "-id"

@@ -79,6 +79,12 @@ SENTENCES = {
     "quote.revised": gettext_lazy("{actor} made the revision {object}"),
     "quote.expired": gettext_lazy("The quote {object} expired"),
     "quote.deleted": gettext_lazy("{actor} deleted the quote {object}"),
+    "payment.plan_set": gettext_lazy(
+        "{actor} set the payment plan of {object}: {count} instalments, {amount} in all"
+    ),
+    "payment.received": gettext_lazy("{actor} recorded {amount} received for {object}"),
+    "payment.voided": gettext_lazy("{actor} voided a receipt of {amount} for {object}"),
+    "payment.reminded": gettext_lazy("{object} was reminded of {count} payments"),
     "lead.converted": gettext_lazy("{actor} converted the lead {object} into {account}"),
     "lead.deleted": gettext_lazy("{actor} deleted the lead {object}"),
     "account.merged": gettext_lazy("{actor} merged {merged} into the account {object}"),
@@ -207,6 +213,7 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "account": data.get("account_name") or "—",
             "to": data.get("to") or "—",
             "merged": data.get("merged_name") or "—",
+            "count": data.get("count") if data.get("count") is not None else "—",
         }
         template = str(SENTENCES.get(event.verb, FALLBACK))
         sentence = format_html(template, **values)
@@ -238,6 +245,7 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "lead.status_changed",
             "lead.released",
             "account.released",
+            "payment.voided",
         ):
             shown.append({"label": _("Reason"), "old": None, "new": data["reason"]})
         if data.get("comment") and event.object_type == "quote":
