@@ -8,16 +8,22 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from guanxi.core import registry
+        from guanxi.core import events, registry
         from guanxi.sales import (
+            contracts,
             panels,
             quotes,  # noqa: F401 (registers quotes with approvals)
             services,
         )
-        from guanxi.sales.models import Opportunity, Quote
+        from guanxi.sales.models import Contract, Opportunity, Order, Quote
 
         registry.organisation_setup.append(services.pipeline_create_default)
         registry.object_querysets["opportunity"] = Opportunity.objects.all
         registry.object_querysets["quote"] = Quote.objects.all
+        registry.object_querysets["order"] = Order.objects.all
+        registry.object_querysets["contract"] = Contract.objects.all
         registry.account_figures.append(panels.account_figures)
         registry.account_panels.append(panels.deals_panel)
+        registry.account_panels.append(panels.orders_panel)
+        registry.account_panels.append(panels.contracts_panel)
+        events.subscribe("contract.renewal_due", contracts.notify_renewal, in_transaction=True)

@@ -29,3 +29,31 @@ def deals_panel(actor, account) -> dict | None:
         "context": selectors.account_deals(actor, account),
         "order": 20,
     }
+
+
+def orders_panel(actor, account) -> dict | None:
+    if not access.has_right(actor, "order", "read"):
+        return None
+    from guanxi.sales import orders
+
+    return {
+        "key": "orders",
+        "title": _("Orders"),
+        "template": "sales/panels/account_orders.html",
+        "context": {"orders": orders.account_orders(actor, account)},
+        "order": 25,
+    }
+
+
+def contracts_panel(actor, account) -> dict | None:
+    if not access.has_right(actor, "contract", "read"):
+        return None
+    from guanxi.sales import contracts
+
+    return {
+        "key": "contracts",
+        "title": _("Contracts"),
+        "template": "sales/panels/account_contracts.html",
+        "context": {"contracts": contracts.related_contracts(actor, account=account)},
+        "order": 26,
+    }

@@ -454,6 +454,19 @@ def quote_send(
         return _set_status(actor, quote, QuoteStatus.SENT, "quote.sent", {"to": address})
 
 
+@transaction.atomic
+def quote_mark_sent(*, actor, quote: Quote, version: int | None = None) -> Quote:
+    """An approved quote reached the customer some other way (printed, by WeChat, the PDF
+    attached by hand): recorded as sent, like an email, so the customer's answer can follow.
+    Emits ``quote.sent`` without a ``to``."""
+    access.require_on(actor, quote, "quote", "update")
+    quote = lock(Quote, quote.pk, version)
+    _require_status(quote, (QuoteStatus.APPROVED,), _("Only an approved quote can be sent."))
+    quote.sent_at = timezone.now()
+    quote.sent_to = ""
+    return _set_status(actor, quote, QuoteStatus.SENT, "quote.sent", {"to": ""})
+
+
 def pdf_filename(quote: Quote) -> str:
     return f"{quote.number}{'' if quote.revision == 1 else f'-v{quote.revision}'}.pdf"
 

@@ -1,4 +1,5 @@
-"""Periodic sales jobs: quotes past their validity expire."""
+"""Periodic sales jobs: quotes past their validity expire; contracts are reminded of, expire
+or renew."""
 
 from __future__ import annotations
 
@@ -20,4 +21,19 @@ def expire_quotes() -> int:
         total += quotes_expire(organisation_id=org_id)
     if total:
         log.info("quotes expired", extra={"count": total})
+    return total
+
+
+@db_periodic_task(crontab(hour="0", minute="30"))
+def contracts_daily() -> dict[str, int]:
+    """Renewal reminders, and contracts past their end expired or renewed."""
+    from guanxi.core.models import Organisation
+    from guanxi.sales import contracts
+
+    total = {"reminded": 0, "expired": 0, "renewed": 0}
+    for org_id in Organisation.objects.filter(is_active=True).values_list("pk", flat=True):
+        for key, n in contracts.contracts_daily(organisation_id=org_id).items():
+            total[key] += n
+    if any(total.values()):
+        log.info("contracts checked", extra=total)
     return total

@@ -79,6 +79,29 @@ SENTENCES = {
     "quote.revised": gettext_lazy("{actor} made the revision {object}"),
     "quote.expired": gettext_lazy("The quote {object} expired"),
     "quote.deleted": gettext_lazy("{actor} deleted the quote {object}"),
+    "quote.sent_by_hand": gettext_lazy(
+        "{actor} gave the quote {object} worth {amount} to the customer"
+    ),
+    "order.created": gettext_lazy("{actor} created the order {object} worth {amount}"),
+    "order.updated": gettext_lazy("{actor} updated the order {object}"),
+    "order.line_added": gettext_lazy("{actor} changed the lines of the order {object}"),
+    "order.line_changed": gettext_lazy("{actor} changed the lines of the order {object}"),
+    "order.line_removed": gettext_lazy("{actor} changed the lines of the order {object}"),
+    "order.confirmed": gettext_lazy("{actor} confirmed the order {object} worth {amount}"),
+    "order.shipped": gettext_lazy("{actor} shipped the order {object}"),
+    "order.completed": gettext_lazy("{actor} completed the order {object}"),
+    "order.cancelled": gettext_lazy("{actor} cancelled the order {object}"),
+    "order.assigned": gettext_lazy("{actor} handed the order {object} to {owner}"),
+    "order.deleted": gettext_lazy("{actor} deleted the order {object}"),
+    "contract.created": gettext_lazy("{actor} created the contract {object} worth {amount}"),
+    "contract.updated": gettext_lazy("{actor} updated the contract {object}"),
+    "contract.activated": gettext_lazy("{actor} activated the contract {object}"),
+    "contract.terminated": gettext_lazy("{actor} terminated the contract {object}"),
+    "contract.renewed": gettext_lazy("{actor} renewed the contract {object} as {next}"),
+    "contract.expired": gettext_lazy("The contract {object} expired"),
+    "contract.renewal_due": gettext_lazy("The contract {object} comes up for renewal"),
+    "contract.assigned": gettext_lazy("{actor} handed the contract {object} to {owner}"),
+    "contract.deleted": gettext_lazy("{actor} deleted the contract {object}"),
     "lead.converted": gettext_lazy("{actor} converted the lead {object} into {account}"),
     "lead.deleted": gettext_lazy("{actor} deleted the lead {object}"),
     "account.merged": gettext_lazy("{actor} merged {merged} into the account {object}"),
@@ -107,6 +130,8 @@ DETAIL_URLS = {
     "activity": "activities:activity_detail",
     "lead": "leads:lead_detail",
     "quote": "sales:quote_detail",
+    "order": "sales:order_detail",
+    "contract": "sales:contract_detail",
 }
 # Stage changes are told by the sentence; these are bookkeeping, not news.
 HIDDEN_CHANGES = {"stage", "status", "version", "search_tokens"}
@@ -174,7 +199,9 @@ def describe(actor, events) -> list[dict[str, Any]]:
         data = event.data or {}
         changes = event.changes or {}
         model = _model(event.object_type)
-        name = event.object_repr or data.get("name") or data.get("subject") or "—"
+        name = (
+            event.object_repr or data.get("name") or data.get("subject") or data.get("number")
+        ) or "—"
         url = None
         if event.object_id and not event.verb.endswith(".deleted"):
             try:
@@ -207,8 +234,12 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "account": data.get("account_name") or "—",
             "to": data.get("to") or "—",
             "merged": data.get("merged_name") or "—",
+            "next": data.get("next") or "—",
         }
-        template = str(SENTENCES.get(event.verb, FALLBACK))
+        verb = event.verb
+        if verb == "quote.sent" and not data.get("to"):
+            verb = "quote.sent_by_hand"
+        template = str(SENTENCES.get(verb, FALLBACK))
         sentence = format_html(template, **values)
         shown = []
         told = (".assigned", ".stage_changed", ".won", ".lost", ".completed", ".claimed")
@@ -238,8 +269,14 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "lead.status_changed",
             "lead.released",
             "account.released",
+            "order.cancelled",
+            "contract.terminated",
         ):
             shown.append({"label": _("Reason"), "old": None, "new": data["reason"]})
+        if data.get("deal_won") and event.verb == "order.confirmed":
+            shown.append({"label": _("Deal"), "old": None, "new": _("Won")})
+        if data.get("deal_stays_won") and event.verb == "order.cancelled":
+            shown.append({"label": _("Deal"), "old": None, "new": _("Stays won")})
         if data.get("comment") and event.object_type == "quote":
             shown.append({"label": _("Comment"), "old": None, "new": data["comment"]})
         if data.get("rule") and event.verb in ("lead.assigned", "lead.pooled"):
