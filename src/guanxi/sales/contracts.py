@@ -212,8 +212,8 @@ def contract_create(*, actor, data: dict[str, Any], owner: Any = None) -> Contra
     if contract.renewal_date is None:
         contract.renewal_date = contract.end_date
     stamp(contract, actor, creating=True)
+    _check(contract)  # before the model's constraints: the error then names the field
     validate(contract)
-    _check(contract)
     contract.number = _number(actor.organisation_id)
     contract.save()
     _created(
@@ -250,8 +250,8 @@ def contract_update(
         contract.renewal_date = contract.end_date
     if not changes:
         return contract
+    _check(contract)  # before the model's constraints: the error then names the field
     validate(contract)
-    _check(contract)
     if {"renewal_date", "remind_days_before"} & set(changes):
         contract.reminded_on = None  # a new date: a new reminder
     stamp(contract, actor)

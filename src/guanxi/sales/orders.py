@@ -493,7 +493,10 @@ def _dates(filters: dict[str, Any]) -> dict[str, date]:
         value = filters.pop(name, None)
         if value in (None, ""):
             continue
-        day = value if isinstance(value, date) else parse_date(str(value)[:10])
+        try:
+            day = value if isinstance(value, date) else parse_date(str(value)[:10])
+        except ValueError:  # well-formed but no such day: 2026-02-30
+            day = None
         if day is None:
             errors[name] = [_("Enter a valid date.")]
         else:

@@ -28,6 +28,9 @@ SORT_LABELS = {
     "-amount": gettext_lazy("Largest amount"),
     "-score": gettext_lazy("Highest score"),
     "-id": gettext_lazy("Most recently added"),
+    "number": gettext_lazy("Number"),
+    "-order_date": gettext_lazy("Latest order date"),
+    "end_date": gettext_lazy("Ending soonest"),
 }
 # The search order (``core.search.NEWEST``): offered while searching, or once chosen.
 SEARCH_SORT = "-id"
