@@ -154,10 +154,14 @@ def test_forms_show_field_errors_and_write_nothing(world, cat):
     assert order.status == OrderStatus.CANCELLED
 
 
-def test_the_lists_filter(world, cat, owned):
+def test_the_lists_filter(world, cat, owned, django_assert_max_num_queries):
     manager = world.users["manager"]
     c = _client(manager)
     orders.order_confirm(actor=world.users["rep_a"], order=draft_order(world, cat))
+    with django_assert_max_num_queries(15):
+        assert c.get("/deals/orders/").status_code == 200
+    with django_assert_max_num_queries(15):
+        assert c.get("/deals/contracts/").status_code == 200
     page = c.get("/deals/orders/?status=confirmed").content.decode()
     confirmed = Order.objects.get(status=OrderStatus.CONFIRMED)
     assert confirmed.number in page and owned["rep_b"][0].number not in page

@@ -53,7 +53,8 @@ def test_account_detail_queries_are_bounded(world, many, client_for, django_asse
     client = client_for(many)
     account = world.records["manager"].account
     client.get(reverse("customers:account_detail", args=[account.pk]))
-    with django_assert_max_num_queries(15):
+    # A fixed number: a query or two for each domain's panel, whatever the account holds.
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("customers:account_detail", args=[account.pk]))
     assert response.status_code == 200
 

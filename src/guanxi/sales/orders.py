@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core import access, events
 from guanxi.core.errors import InvalidTransition, ValidationFailed
-from guanxi.core.filters import ID, OWNER, apply_filters, check_sort
+from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.models import Event
 from guanxi.core.normalize import clean_text
 from guanxi.core.pagination import Page, paginate
@@ -48,6 +48,7 @@ from guanxi.core.records import (
     validate,
 )
 from guanxi.core.search import search
+from guanxi.core.selectors import with_included
 from guanxi.customers.models import Account, Contact
 from guanxi.sales import lines, pricing
 from guanxi.sales.models import (
@@ -481,10 +482,11 @@ def order_cancel(*, actor, order: Order, reason: str = "", version: int | None =
 # --- Reads -----------------------------------------------------------------------------------
 
 
+_LINES = models.Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+
+
 def _with_lines(qs: models.QuerySet[Order]) -> models.QuerySet[Order]:
-    return qs.prefetch_related(
-        models.Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
-    )
+    return qs.prefetch_related(_LINES)
 
 
 def _dates(filters: dict[str, Any]) -> dict[str, date]:
@@ -538,9 +540,16 @@ def order_list(
     limit: int = 50,
     q: str | None = None,
 ) -> Page:
+    """A page of orders (without their lines: ``with_lines`` reads them for a page)."""
     sort = check_sort(sort, ORDER_SORTS)
-    qs = _with_lines(order_queryset(actor, filters=filters, q=q))
+    qs = order_queryset(actor, filters=filters, q=q)
     return paginate(qs, sort=sort, cursor=cursor, limit=limit)
+
+
+def with_lines(items: list[Order]) -> list[Order]:
+    """Read the lines (and their products) of a page of orders in one query."""
+    models.prefetch_related_objects(items, _LINES)
+    return items
 
 
 def order_get(actor, pk: Any) -> Order:
@@ -595,9 +604,6 @@ def order_events(actor, order: Order, limit: int = 50) -> list[Event]:
 
 def order_choices(actor, *, account: Any = None, include: Any = None, limit: int = 50) -> list:
     """Orders to offer in a drop-down (those of ``account`` when given), plus ``include``."""
-    from guanxi.core.filters import parse_id
-    from guanxi.core.selectors import with_included
-
     qs = access.scoped(actor, Order.objects.all(), "order").exclude(status=OrderStatus.CANCELLED)
     if parse_id(account) is not None:
         qs = qs.filter(account_id=parse_id(account))

@@ -162,7 +162,8 @@ def dump_order(o) -> dict:
 
 def _order_list(actor, **kwargs):
     page = orders.order_list(actor, **kwargs)
-    # Each order names its deal and quote: read them for the whole page at once.
+    # Each order comes with its lines and names its deal and quote: a query for each, per page.
+    orders.with_lines(page.items)
     prefetch_related_objects(page.items, "opportunity", "quote")
     return page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import access
-from guanxi.sales import selectors
+from guanxi.sales import contracts, orders, selectors
 
 
 def account_figures(actor, account) -> list[dict]:
@@ -34,8 +34,6 @@ def deals_panel(actor, account) -> dict | None:
 def orders_panel(actor, account) -> dict | None:
     if not access.has_right(actor, "order", "read"):
         return None
-    from guanxi.sales import orders
-
     return {
         "key": "orders",
         "title": _("Orders"),
@@ -48,8 +46,6 @@ def orders_panel(actor, account) -> dict | None:
 def contracts_panel(actor, account) -> dict | None:
     if not access.has_right(actor, "contract", "read"):
         return None
-    from guanxi.sales import contracts
-
     return {
         "key": "contracts",
         "title": _("Contracts"),
