@@ -17,7 +17,9 @@ from guanxi.dataio import merge as merging
 from guanxi.dataio.models import DuplicateCluster, DuplicateMember, Merge
 from guanxi.leads.models import Lead, LeadMatch
 from guanxi.leads.services import lead_create
-from guanxi.sales.models import StageTotal
+from guanxi.sales.contracts import contract_create
+from guanxi.sales.models import Instalment, Receipt, StageTotal
+from guanxi.sales.orders import order_create
 from guanxi.sales.quotes import quote_create
 from guanxi.sales.services import opportunity_create
 from guanxi.sales.totals import rebuild
@@ -91,6 +93,42 @@ BUILDERS["contact"]["sales.Quote.contact_id"] = lambda a, r: quote_create(
     opportunity=opportunity_create(
         actor=a, data={"name": "Q", "account": r.account, "contact": r, "amount": "5"}
     ),
+)
+
+
+def _payment_row(model, actor, account) -> None:
+    """An instalment or a receipt of an order of the account, written straight (the payment
+    services are not here to make them)."""
+    from datetime import date
+    from decimal import Decimal
+
+    order = order_create(actor=actor, data={"account": account})
+    extra = (
+        {"due_date": date(2026, 3, 1)} if model is Instalment else {"received_on": date(2026, 3, 1)}
+    )
+    model.objects.create(
+        organisation=actor.organisation,
+        owner=actor,
+        order=order,
+        account=account,
+        amount=Decimal("10.00"),
+        **extra,
+    )
+
+
+BUILDERS["account"]["sales.Order.account_id"] = lambda a, r: order_create(
+    actor=a, data={"account": r}
+)
+BUILDERS["account"]["sales.Contract.account_id"] = lambda a, r: contract_create(
+    actor=a, data={"account": r}
+)
+BUILDERS["account"]["sales.Instalment.account_id"] = lambda a, r: _payment_row(Instalment, a, r)
+BUILDERS["account"]["sales.Receipt.account_id"] = lambda a, r: _payment_row(Receipt, a, r)
+BUILDERS["contact"]["sales.Order.contact_id"] = lambda a, r: order_create(
+    actor=a, data={"account": r.account, "contact": r}
+)
+BUILDERS["contact"]["sales.Contract.contact_id"] = lambda a, r: contract_create(
+    actor=a, data={"account": r.account, "contact": r}
 )
 
 
