@@ -463,3 +463,36 @@ def test_refusals_speak_chinese(world, cat):
     with translation.override("zh-hans"), pytest.raises(InvalidTransition) as exc:
         orders.order_confirm(actor=rep, order=order)
     assert "草稿" in str(exc.value.message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quote_ordered_twice_at_once_makes_one_order(world, cat):
+    """Two clicks on "Create order" at the same moment: one order, the other is refused."""
+    import threading
+
+    from django.db import connection
+
+    rep = world.users["rep_a"]
+    quote = accepted_quote(world, cat)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def order() -> None:
+        try:
+            barrier.wait()
+            result = orders.order_from_quote(actor=rep, quote=quote).number
+        except InvalidTransition:
+            result = "refused"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=order) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcomes.count("refused") == 3 and len(outcomes) == 4, outcomes
+    assert Order.objects.filter(quote=quote).count() == 1

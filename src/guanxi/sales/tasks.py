@@ -1,5 +1,5 @@
-"""Periodic sales jobs: quotes past their validity expire; contracts are reminded of, expire
-or renew."""
+"""Periodic sales jobs: quotes past their validity expire; contract owners are reminded of
+renewals, and contracts past their end expire or renew."""
 
 from __future__ import annotations
 
