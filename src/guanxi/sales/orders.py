@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from guanxi.core import access, events
-from guanxi.core.errors import InvalidTransition, ValidationFailed
+from guanxi.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
 from guanxi.core.models import Event
 from guanxi.core.normalize import clean_text
@@ -391,16 +391,15 @@ def _win_deal(actor, order: Order) -> bool:
     )
     if won is None:
         return False
-    if not (
-        access.has_right(actor, "opportunity", "update")
-        and access.can_see(actor, deal, "opportunity")
-    ):
+    try:
+        access.require_on(actor, deal, "opportunity", "update")
+    except (NotFound, PermissionDenied):
         raise InvalidTransition(
             _(
                 "Confirming this order wins its deal, which you may not change: ask the "
                 "deal's owner or their manager to confirm it."
             )
-        )
+        ) from None
     opportunity_move(actor=actor, opportunity=deal, stage=won)
     return True
 
