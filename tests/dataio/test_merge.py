@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import date
 from decimal import Decimal
@@ -20,7 +19,9 @@ from guanxi.dataio import merge as merging
 from guanxi.dataio.models import DuplicateCluster, DuplicateMember, Merge
 from guanxi.leads.models import Lead, LeadMatch
 from guanxi.leads.services import lead_create
-from guanxi.sales.models import StageTotal
+from guanxi.sales.contracts import contract_create
+from guanxi.sales.models import Instalment, Receipt, StageTotal
+from guanxi.sales.orders import order_create
 from guanxi.sales.quotes import quote_create
 from guanxi.sales.services import opportunity_create
 from guanxi.sales.totals import rebuild
@@ -97,51 +98,38 @@ BUILDERS["contact"]["sales.Quote.contact_id"] = lambda a, r: quote_create(
 )
 
 
-def _order(actor, account, contact=None):
-    """An order written straight (with an instalment and a receipt for the payment tables)."""
-    from guanxi.sales.models import Instalment, Order, Receipt
+def _payment_row(model, actor, account) -> None:
+    """An instalment or a receipt of an order of the account, written straight (the payment
+    services are not here to make them)."""
 
-    n = next(_numbers)
-    order = Order.objects.create(
-        organisation=actor.organisation,
-        owner=actor,
-        number=f"SO-T-{n}",
-        account=account,
-        contact=contact,
-        order_date=date(2026, 11, 1),
-        total=Decimal("100.00"),
+    order = order_create(actor=actor, data={"account": account})
+    extra = (
+        {"due_date": date(2026, 3, 1)} if model is Instalment else {"received_on": date(2026, 3, 1)}
     )
-    common = {"organisation": actor.organisation, "owner": actor, "account": account}
-    Instalment.objects.create(**common, order=order, due_date=date(2026, 12, 1), amount=100)
-    Receipt.objects.create(**common, order=order, received_on=date(2026, 11, 2), amount=40)
-    return order
-
-
-def _contract(actor, account, contact=None):
-    from guanxi.sales.models import Contract
-
-    return Contract.objects.create(
+    model.objects.create(
         organisation=actor.organisation,
         owner=actor,
-        number=f"CT-T-{next(_numbers)}",
-        title="Supply",
+        order=order,
         account=account,
-        contact=contact,
-        start_date=date(2026, 1, 1),
-        end_date=date(2026, 12, 31),
+        amount=Decimal("10.00"),
+        **extra,
     )
 
 
-_numbers = itertools.count(1)
-for _key, _fn in {
-    "sales.Order.account_id": _order,
-    "sales.Instalment.account_id": _order,
-    "sales.Receipt.account_id": _order,
-    "sales.Contract.account_id": _contract,
-}.items():
-    BUILDERS["account"][_key] = _fn
-BUILDERS["contact"]["sales.Order.contact_id"] = lambda a, r: _order(a, r.account, r)
-BUILDERS["contact"]["sales.Contract.contact_id"] = lambda a, r: _contract(a, r.account, r)
+BUILDERS["account"]["sales.Order.account_id"] = lambda a, r: order_create(
+    actor=a, data={"account": r}
+)
+BUILDERS["account"]["sales.Contract.account_id"] = lambda a, r: contract_create(
+    actor=a, data={"account": r}
+)
+BUILDERS["account"]["sales.Instalment.account_id"] = lambda a, r: _payment_row(Instalment, a, r)
+BUILDERS["account"]["sales.Receipt.account_id"] = lambda a, r: _payment_row(Receipt, a, r)
+BUILDERS["contact"]["sales.Order.contact_id"] = lambda a, r: order_create(
+    actor=a, data={"account": r.account, "contact": r}
+)
+BUILDERS["contact"]["sales.Contract.contact_id"] = lambda a, r: contract_create(
+    actor=a, data={"account": r.account, "contact": r}
+)
 
 
 def _pool(actor, account):

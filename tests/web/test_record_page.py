@@ -22,7 +22,13 @@ def test_360_page_shows_figures_panels_and_timeline(world, client_for):
     labels = [str(f["label"]) for f in response.context["figures"]]
     assert labels[:3] == ["Won revenue", "Open pipeline", "Open deals"]
     assert "¥1,000.00" in html  # won revenue
-    assert {p["key"] for p in response.context["panels"]} == {"contacts", "deals", "tasks"}
+    assert {p["key"] for p in response.context["panels"]} == {
+        "contacts",
+        "deals",
+        "orders",
+        "contracts",
+        "tasks",
+    }
     assert "Contact of rep_a" in html
     sentences = [str(item["sentence"]) for item in response.context["timeline"]]
     assert any("won the deal" in s and "Deal of rep_a" in s for s in sentences)

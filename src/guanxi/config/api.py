@@ -18,6 +18,7 @@ from guanxi.leads.settings_api import router as leads_settings_router
 from guanxi.sales.api import dump_opportunity
 from guanxi.sales.api import router as sales_router
 from guanxi.sales.cpq_api import router as cpq_router
+from guanxi.sales.orders_api import router as orders_router
 from guanxi.sales.payments_api import router as payments_router
 from guanxi.sales.planning_api import router as planning_router
 from guanxi.web.search import global_search
@@ -42,6 +43,7 @@ api.add_router("", customers_router)
 api.add_router("", sales_router)
 api.add_router("", cpq_router)
 api.add_router("", payments_router)
+api.add_router("", orders_router)
 api.add_router("", activities_router)
 api.add_router("", leads_router)
 # After the leads router: its /pools/accounts must come before /pools/{id}.

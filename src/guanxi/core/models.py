@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Organisation(models.Model):
@@ -255,7 +256,7 @@ class ApprovalRule(TenantModel):
         default=ApproverKind.TEAM_MANAGER,
     )
     approver_role = models.CharField(_("role code"), max_length=64, blank=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("sequence", "order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -115,6 +115,21 @@ def stamp(instance: models.Model, actor, *, creating: bool = False) -> None:
     instance.updated_at = now
 
 
+def next_number(model: type[models.Model], organisation_id: int, prefix: str, width: int) -> str:
+    """The next number of a series per organisation: ``Q-2026-`` gives Q-2026-0001, …
+
+    The organisation's row is locked first, so two records never get the same number.
+    """
+    from guanxi.core.models import Organisation
+
+    Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+    last = model._default_manager.filter(
+        organisation_id=organisation_id, number__startswith=prefix
+    ).aggregate(m=models.Max("number"))["m"]
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{n:0{width}d}"
+
+
 def resolve(actor, qs: models.QuerySet[M], obj_type: str, value: Any, field: str) -> M | None:
     """A related record the actor can see, given by id or instance; a field error if not."""
     if value in (None, ""):

@@ -12,6 +12,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import Organisation, Team, TenantModel, User
 from guanxi.customers.models import Account, Contact, Region, Source
@@ -92,7 +93,7 @@ class Pool(models.Model):
         default=0,
         help_text=_("Claiming an account is refused once a user owns this many. 0: no limit."),
     )
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("sequence", "order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -295,7 +296,7 @@ class AssignmentRule(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=100)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("sequence", "order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
     action = models.CharField(_("action"), max_length=16, choices=RuleAction.choices)

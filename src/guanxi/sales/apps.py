@@ -10,6 +10,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from guanxi.core import events, registry
         from guanxi.sales import (
+            contracts,
             panels,
             payment_reminders,
             payments,
@@ -21,6 +22,8 @@ class SalesConfig(AppConfig):
         registry.organisation_setup.append(services.pipeline_create_default)
         registry.object_querysets["opportunity"] = Opportunity.objects.all
         registry.object_querysets["quote"] = Quote.objects.all
+        registry.object_querysets["order"] = Order.objects.all
+        registry.object_querysets["contract"] = Contract.objects.all
         registry.account_figures.append(panels.account_figures)
         registry.account_panels.append(panels.deals_panel)
         registry.account_panels.append(panels.receivables_panel)
@@ -30,3 +33,6 @@ class SalesConfig(AppConfig):
         for verb in ("order.assigned", "contract.assigned"):
             events.subscribe(verb, payments.on_parent_assigned, in_transaction=True)
         events.subscribe("payment.reminded", payment_reminders.notify_reminded, in_transaction=True)
+        registry.account_panels.append(panels.orders_panel)
+        registry.account_panels.append(panels.contracts_panel)
+        events.subscribe("contract.renewal_due", contracts.notify_renewal, in_transaction=True)

@@ -703,7 +703,7 @@ def _transition(name: str, service, summary: str, doc: str) -> None:
         response={200: QuoteOut, **ERRORS},
         tags=["quotes"],
         summary=summary,
-        operation_id=f"quote_{name}",
+        operation_id=f"quote_{name.replace('-', '_')}",
     )(handler)
 
 
@@ -714,6 +714,13 @@ _transition(
     "Approved at once, or `pending` while the approvers the rules name decide (locked).",
 )
 _transition("withdraw", quotes.quote_withdraw, "Withdraw a pending quote", "Back to draft.")
+_transition(
+    "mark-sent",
+    quotes.quote_mark_sent,
+    "Record that an approved quote reached the customer another way",
+    "Printed, by WeChat, the PDF sent by hand: the quote becomes `sent` (emits `quote.sent` "
+    "without `to`), so the customer's answer can be recorded.",
+)
 _transition(
     "accept",
     quotes.quote_accept,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import access
-from guanxi.sales import payment_selectors, selectors
+from guanxi.sales import contracts, orders, payment_selectors, selectors
 
 
 def account_figures(actor, account) -> list[dict]:
@@ -44,4 +44,28 @@ def receivables_panel(actor, account) -> dict | None:
         "template": "sales/panels/account_receivables.html",
         "context": context,
         "order": 25,
+    }
+
+
+def orders_panel(actor, account) -> dict | None:
+    if not access.has_right(actor, "order", "read"):
+        return None
+    return {
+        "key": "orders",
+        "title": _("Orders"),
+        "template": "sales/panels/account_orders.html",
+        "context": {"orders": orders.account_orders(actor, account)},
+        "order": 25,
+    }
+
+
+def contracts_panel(actor, account) -> dict | None:
+    if not access.has_right(actor, "contract", "read"):
+        return None
+    return {
+        "key": "contracts",
+        "title": _("Contracts"),
+        "template": "sales/panels/account_contracts.html",
+        "context": {"contracts": contracts.related_contracts(actor, account=account)},
+        "order": 26,
     }

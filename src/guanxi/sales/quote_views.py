@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core import access, approvals
 from guanxi.core.errors import InvalidTransition, ValidationFailed, VersionConflict
 from guanxi.customers.selectors import contact_choices
-from guanxi.sales import catalogue, quotes, selectors
+from guanxi.sales import catalogue, orders, quotes, selectors
 from guanxi.sales.cpq_forms import DecisionForm, LineForm, QuoteForm, SendForm
 from guanxi.sales.models import QuoteStatus
 from guanxi.sales.pdf import quote_pdf as render_pdf
@@ -75,6 +75,9 @@ def quote_detail(request, pk: int):
             "decision_form": DecisionForm(),
             "send_form": SendForm(initial={"to": quote.contact.email if quote.contact_id else ""}),
             "is_owner_side": access.can_see(actor, quote, "quote"),
+            "order": orders.order_for_quote(actor, quote)
+            if quote.status == QuoteStatus.ACCEPTED
+            else None,
         }
     )
     return render(request, "sales/quotes/detail.html", ctx)
@@ -163,6 +166,7 @@ def quote_edit(request, pk: int):
 _ACTIONS = {
     "submit": (quotes.quote_submit, _("The quote was submitted.")),
     "withdraw": (quotes.quote_withdraw, _("The quote is a draft again.")),
+    "mark-sent": (quotes.quote_mark_sent, _("The quote was marked sent.")),
     "accept": (quotes.quote_accept, _("The quote was marked accepted.")),
     "reject": (quotes.quote_reject, _("The quote was marked rejected.")),
     "revise": (quotes.quote_revise, _("A new revision was made.")),
@@ -173,7 +177,8 @@ _ACTIONS = {
 @require_POST
 @page
 def quote_action(request, pk: int, action: str):
-    """The buttons of a quote's page: submit, withdraw, accept, reject, revise, delete."""
+    """The buttons of a quote's page: submit, withdraw, mark sent, accept, reject, revise,
+    delete."""
     from django.contrib import messages
 
     quote = quotes.quote_get(request.user, pk)

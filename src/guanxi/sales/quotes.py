@@ -7,7 +7,8 @@ to draft. A quote that was approved or sent changes through a new revision: the 
 copied, the old revision stays readable (superseded) and keeps its number.
 
 Prices come from ``sales.pricing`` (the rules for promotions, discounts, rounding and tax are
-written there) and are worked out again on every change of a draft.
+written there) and are worked out again on every change of a draft; ``sales.lines`` looks
+prices and promotions up and edits the lines, as it does for orders.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,23 +28,21 @@ from django.utils.translation import gettext_lazy
 from guanxi.core import access, approvals, events
 from guanxi.core.errors import InvalidTransition, NotFound, ValidationFailed
 from guanxi.core.filters import ID, OWNER, apply_filters, check_sort, parse_id
-from guanxi.core.models import ApprovalRequest, Organisation
+from guanxi.core.models import ApprovalRequest
 from guanxi.core.normalize import InvalidValue, clean_text, normalize_email
 from guanxi.core.pagination import Page, paginate
-from guanxi.core.records import apply, lock, reject_unknown, resolve, stamp, validate
-from guanxi.customers.models import Contact
-from guanxi.sales import pricing
-from guanxi.sales.catalogue import currency_rates
-from guanxi.sales.models import (
-    Opportunity,
-    PriceList,
-    PriceListItem,
-    Product,
-    Promotion,
-    Quote,
-    QuoteLine,
-    QuoteStatus,
+from guanxi.core.records import (
+    apply,
+    lock,
+    next_number,
+    reject_unknown,
+    resolve,
+    stamp,
+    validate,
 )
+from guanxi.customers.models import Contact
+from guanxi.sales import lines, pricing
+from guanxi.sales.models import Opportunity, Quote, QuoteLine, QuoteStatus
 
 QUOTE_FIELDS = (
     "contact",
@@ -56,7 +54,7 @@ QUOTE_FIELDS = (
     "discount_percent",
     "notes",
 )
-LINE_FIELDS = ("quantity", "discount_percent")
+LINE_FIELDS = lines.LINE_FIELDS
 QUOTE_SORTS = ("-updated_at", "-created_at", "number")
 QUOTE_FILTERS = {"owner": OWNER, "opportunity": ID, "account": ID, "status": QuoteStatus}
 # The figures approval rules may test on a quote.
@@ -88,132 +86,13 @@ def _require_draft(quote: Quote) -> None:
 
 # --- Prices ----------------------------------------------------------------------------------
 
-
-def _price_candidates(organisation_id: int, product_ids) -> dict[int, list]:
-    rows = (
-        PriceListItem.objects.filter(
-            organisation_id=organisation_id,
-            product_id__in=list(product_ids),
-            price_list__is_active=True,
-        )
-        .select_related("price_list")
-        .order_by("id")
-    )
-    out: dict[int, list[pricing.PriceCandidate]] = {}
-    for item in rows:
-        pl = item.price_list
-        out.setdefault(item.product_id, []).append(
-            pricing.PriceCandidate(
-                list_id=pl.pk,
-                list_name=pl.name,
-                unit_price=item.unit_price,
-                currency=pl.currency,
-                channel=pl.channel,
-                region=pl.region,
-                grade=pl.grade,
-                valid_from=pl.valid_from,
-                valid_until=pl.valid_until,
-            )
-        )
-    return out
-
-
-def resolve_price(quote: Quote, product: Product, candidates) -> tuple[Decimal, str]:
-    """The unit price of ``product`` on ``quote`` in the quote's currency, and where from."""
-    account = quote.account
-    best = pricing.best_price(
-        candidates,
-        channel=quote.channel,
-        region=account.region,
-        grade=account.grade,
-        day=quote.quote_date,
-    )
-    if best is not None:
-        price, currency, source = best.unit_price, best.currency, best.list_name
-    else:
-        price, currency, source = product.list_price, product.currency, _("List price")
-    org = Organisation.objects.only("currency").get(pk=quote.organisation_id)
-    try:
-        converted = pricing.convert(
-            price, currency, quote.currency, currency_rates(quote.organisation_id), org.currency
-        )
-    except pricing.MissingRate as exc:
-        raise ValidationFailed.on(
-            "product",
-            _("There is no exchange rate for %(currency)s: an administrator sets it.")
-            % {"currency": exc.currency},
-        ) from None
-    if currency != quote.currency:
-        source = f"{source} ({currency} {price})"
-    return converted, source[:120]
-
-
-def _promotion_rules(quote: Quote) -> list[tuple[Promotion, pricing.PromotionRule]]:
-    day = quote.quote_date
-    promos = Promotion.objects.filter(organisation_id=quote.organisation_id, is_active=True)
-    promos = promos.filter(
-        models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=day),
-        models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day),
-    )
-    out = []
-    for p in promos:
-        rule = pricing.PromotionRule(
-            id=p.pk,
-            name=p.name,
-            kind=p.kind,
-            value=p.value,
-            buy_quantity=p.buy_quantity,
-            free_quantity=p.free_quantity,
-            tiers=tuple(
-                (Decimal(t["min_quantity"]), Decimal(t["percent"])) for t in (p.tiers or [])
-            ),
-            stackable=p.stackable,
-            priority=p.priority,
-        )
-        out.append((p, rule))
-    return out
-
-
-def _applies(promo: Promotion, product: Product) -> bool:
-    if promo.product_id is not None and promo.product_id != product.pk:
-        return False
-    return not promo.category or promo.category == product.category
+QUOTE_LINES = lines.Lines(QuoteLine, "quote")
 
 
 def recalculate(quote: Quote) -> pricing.Totals:
     """Work out every line and the quote's totals again and store them (inside the caller's
     transaction; the quote is locked)."""
-    lines = list(QuoteLine.objects.filter(quote=quote).select_related("product"))
-    promos = _promotion_rules(quote)
-    inputs = [
-        pricing.LineInput(
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_rate=line.tax_rate,
-            discount_percent=line.discount_percent,
-            promotions=tuple(rule for promo, rule in promos if _applies(promo, line.product)),
-        )
-        for line in lines
-    ]
-    totals = pricing.quote_totals(inputs, quote.discount_percent)
-    for line, result in zip(lines, totals.lines, strict=True):
-        line.gross = result.gross
-        line.promotion_discount = result.promotion_discount
-        line.promotions = list(result.promotions)
-        line.manual_discount = result.manual_discount
-        line.net = result.net
-        line.tax = result.tax
-        line.total = result.total
-    QuoteLine.objects.bulk_update(
-        lines,
-        ["gross", "promotion_discount", "promotions", "manual_discount", "net", "tax", "total"],
-    )
-    quote.gross = totals.gross
-    quote.discount_total = totals.discount_total
-    quote.net_total = totals.net
-    quote.tax_total = totals.tax
-    quote.total = totals.total
-    return totals
+    return lines.recalculate(QUOTE_LINES, quote, day=quote.quote_date)
 
 
 def _figures(quote: Quote, totals: pricing.Totals) -> dict[str, Decimal]:
@@ -225,17 +104,6 @@ def _figures(quote: Quote, totals: pricing.Totals) -> dict[str, Decimal]:
 
 
 # --- Creating and editing --------------------------------------------------------------------
-
-
-def _next_number(organisation_id: int, year: int) -> str:
-    """Q-2026-0001: the organisation row is locked, so two quotes never get one number."""
-    Organisation.objects.select_for_update().filter(pk=organisation_id).first()
-    prefix = f"Q-{year}-"
-    last = Quote.objects.filter(
-        organisation_id=organisation_id, number__startswith=prefix
-    ).aggregate(m=Max("number"))["m"]
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{n:04d}"
 
 
 def _prepare(actor, data: dict[str, Any]) -> dict[str, Any]:
@@ -255,23 +123,6 @@ def _check_quote(quote: Quote) -> None:
         raise ValidationFailed.on("valid_until", _("The quote cannot expire before its date."))
     if quote.contact_id and quote.contact.account_id not in (None, quote.account_id):
         raise ValidationFailed.on("contact", _("This contact works for another account."))
-
-
-def _best_list(quote: Quote) -> PriceList | None:
-    lists = PriceList.objects.filter(organisation_id=quote.organisation_id, is_active=True)
-    best, best_score = None, -1
-    for pl in lists.order_by("id"):
-        if not pricing.valid_on(pl.valid_from, pl.valid_until, quote.quote_date):
-            continue
-        cand = pricing.PriceCandidate(
-            pl.pk, pl.name, Decimal("0"), pl.currency, pl.channel, pl.region, pl.grade
-        )
-        score = pricing.applies_to(
-            cand, channel=quote.channel, region=quote.account.region, grade=quote.account.grade
-        )
-        if score is not None and score > best_score:
-            best, best_score = pl, score
-    return best
 
 
 @transaction.atomic
@@ -300,10 +151,10 @@ def quote_create(*, actor, opportunity: Any, data: dict[str, Any] | None = None)
     )
     apply(quote, data)
     stamp(quote, actor, creating=True)
-    quote.number = _next_number(actor.organisation_id, quote.quote_date.year)
+    quote.number = next_number(Quote, actor.organisation_id, f"Q-{quote.quote_date.year}-", 4)
     validate(quote)
     _check_quote(quote)
-    quote.price_list = _best_list(quote)
+    quote.price_list = lines.best_price_list(quote, day=quote.quote_date)
     quote.save()
     events.record(
         actor,
@@ -328,30 +179,13 @@ def quote_update(*, actor, quote: Quote, data: dict[str, Any], version: int | No
     validate(quote)
     _check_quote(quote)
     if {"currency", "channel", "quote_date"} & set(changes):
-        _reprice(quote)
-        quote.price_list = _best_list(quote)
+        lines.reprice(QUOTE_LINES, quote, day=quote.quote_date)
+        quote.price_list = lines.best_price_list(quote, day=quote.quote_date)
     recalculate(quote)
     stamp(quote, actor)
     quote.save()
     events.record(actor, "quote.updated", quote, account_id=quote.account_id, changes=changes)
     return quote
-
-
-def _reprice(quote: Quote) -> None:
-    """Look every line's unit price up again (currency, channel or date changed)."""
-    lines = list(QuoteLine.objects.filter(quote=quote).select_related("product"))
-    candidates = _price_candidates(quote.organisation_id, {line.product_id for line in lines})
-    for line in lines:
-        line.unit_price, line.price_source = resolve_price(
-            quote, line.product, candidates.get(line.product_id, [])
-        )
-    QuoteLine.objects.bulk_update(lines, ["unit_price", "price_source"])
-
-
-def _line_values(data: dict[str, Any]) -> dict[str, Any]:
-    data = dict(data)
-    reject_unknown(data, LINE_FIELDS)
-    return data
 
 
 def _touch(actor, quote: Quote, verb: str, data: dict[str, Any]) -> Quote:
@@ -374,43 +208,20 @@ def quote_line_add(
 ) -> QuoteLine:
     """Add a product to a draft at its price-list price (promotions apply by themselves)."""
     access.require_on(actor, quote, "quote", "update")
-    product = resolve(actor, Product.objects.all(), "product", product, "product")
-    if product is None:
-        raise ValidationFailed.on("product", _("Select a product."))
-    if not product.is_active:
-        raise ValidationFailed.on("product", _("This product is no longer sold."))
+    product = lines.sellable_product(actor, product)
     quote = lock(Quote, quote.pk, version)
     _require_draft(quote)
-    candidates = _price_candidates(quote.organisation_id, [product.pk]).get(product.pk, [])
-    unit_price, source = resolve_price(quote, product, candidates)
-    position = (QuoteLine.objects.filter(quote=quote).aggregate(m=Max("position"))["m"] or 0) + 1
-    line = QuoteLine(
-        quote=quote,
+    line = lines.add_line(
+        QUOTE_LINES,
+        quote,
+        actor=actor,
         product=product,
-        position=position,
-        description=product.name,
-        unit=product.unit,
-        unit_price=unit_price,
-        price_source=source,
-        tax_rate=product.tax_rate,
+        quantity=quantity,
+        discount_percent=discount_percent,
+        day=quote.quote_date,
     )
-    values = {"quantity": quantity}
-    if discount_percent not in (None, ""):
-        values["discount_percent"] = discount_percent
-    apply(line, values)
-    stamp(line, actor, creating=True)
-    validate(line)
-    line.save()
     _touch(actor, quote, "quote.line_added", {"product": product.pk, "quantity": line.quantity})
     return line
-
-
-def _line_of(actor, quote: Quote, line: Any) -> QuoteLine:
-    pk = line.pk if isinstance(line, QuoteLine) else line
-    found = QuoteLine.objects.filter(quote=quote, pk=pk).first() if str(pk).isdigit() else None
-    if found is None:
-        raise NotFound()
-    return found
 
 
 @transaction.atomic
@@ -421,12 +232,8 @@ def quote_line_update(
     access.require_on(actor, quote, "quote", "update")
     quote = lock(Quote, quote.pk, version)
     _require_draft(quote)
-    line = _line_of(actor, quote, line)
-    changes = apply(line, _line_values(data))
-    validate(line)
-    if changes:
-        stamp(line, actor)
-        line.save()
+    line = lines.line_of(QUOTE_LINES, quote, line)
+    if lines.update_line(line, actor=actor, data=data):
         _touch(actor, quote, "quote.line_changed", {"line": line.pk, "product": line.product_id})
     return line
 
@@ -436,7 +243,7 @@ def quote_line_remove(*, actor, quote: Quote, line: Any, version: int | None = N
     access.require_on(actor, quote, "quote", "update")
     quote = lock(Quote, quote.pk, version)
     _require_draft(quote)
-    line = _line_of(actor, quote, line)
+    line = lines.line_of(QUOTE_LINES, quote, line)
     product_id = line.product_id
     line.delete()
     _touch(actor, quote, "quote.line_removed", {"product": product_id})
@@ -647,6 +454,19 @@ def quote_send(
         return _set_status(actor, quote, QuoteStatus.SENT, "quote.sent", {"to": address})
 
 
+@transaction.atomic
+def quote_mark_sent(*, actor, quote: Quote, version: int | None = None) -> Quote:
+    """An approved quote reached the customer some other way (printed, by WeChat, the PDF
+    attached by hand): recorded as sent, like an email, so the customer's answer can follow.
+    Emits ``quote.sent`` without a ``to``."""
+    access.require_on(actor, quote, "quote", "update")
+    quote = lock(Quote, quote.pk, version)
+    _require_status(quote, (QuoteStatus.APPROVED,), _("Only an approved quote can be sent."))
+    quote.sent_at = timezone.now()
+    quote.sent_to = ""
+    return _set_status(actor, quote, QuoteStatus.SENT, "quote.sent", {"to": ""})
+
+
 def pdf_filename(quote: Quote) -> str:
     return f"{quote.number}{'' if quote.revision == 1 else f'-v{quote.revision}'}.pdf"
 
@@ -708,7 +528,6 @@ def quote_revise(*, actor, quote: Quote, version: int | None = None) -> Quote:
     _require_status(old, REVISABLE, _("This quote cannot be revised in its current state."))
     if Quote.objects.filter(previous=old).exists():
         raise InvalidTransition(_("A newer revision of this quote exists."))
-    lines = list(QuoteLine.objects.filter(quote=old).order_by("position", "id"))
     new = Quote.objects.get(pk=old.pk)
     new.pk = None
     new.revision = old.revision + 1
@@ -719,11 +538,7 @@ def quote_revise(*, actor, quote: Quote, version: int | None = None) -> Quote:
     new.owner = old.owner
     stamp(new, actor, creating=True)
     new.save()
-    for line in lines:
-        line.pk = None
-        line.quote = new
-        stamp(line, actor, creating=True)
-    QuoteLine.objects.bulk_create(lines)
+    lines.copy_lines(QUOTE_LINES, old, QUOTE_LINES, new, actor=actor)
     recalculate(new)
     new.save()
     _set_status(actor, old, QuoteStatus.SUPERSEDED, "quote.superseded", {"by": new.pk})

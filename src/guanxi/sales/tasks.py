@@ -1,4 +1,5 @@
-"""Periodic sales jobs: quotes past their validity expire; owners hear of payments due."""
+"""Periodic sales jobs: quotes past their validity expire; owners hear of payments due;
+contract owners are reminded of renewals, and contracts past their end expire or renew."""
 
 from __future__ import annotations
 
@@ -35,4 +36,18 @@ def remind_payments() -> int:
         total += remind(organisation_id=org_id)
     if total:
         log.info("payment reminders", extra={"count": total})
+
+
+@db_periodic_task(crontab(hour="0", minute="30"))
+def contracts_daily() -> dict[str, int]:
+    """Renewal reminders, and contracts past their end expired or renewed."""
+    from guanxi.core.models import Organisation
+    from guanxi.sales import contracts
+
+    total = {"reminded": 0, "expired": 0, "renewed": 0}
+    for org_id in Organisation.objects.filter(is_active=True).values_list("pk", flat=True):
+        for key, n in contracts.contracts_daily(organisation_id=org_id).items():
+            total[key] += n
+    if any(total.values()):
+        log.info("contracts checked", extra=total)
     return total

@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from guanxi.sales import catalogue_views as cv
+from guanxi.sales import contract_views as ctv
+from guanxi.sales import order_views as ov
 from guanxi.sales import payment_views as pv
 from guanxi.sales import quote_views as qv
 from guanxi.sales import views
@@ -25,10 +27,38 @@ urlpatterns = [
     path("quotes/<int:pk>/decide/", qv.quote_decide, name="quote_decide"),
     path("quotes/<int:pk>/pdf/", qv.quote_pdf, name="quote_pdf"),
     path("quotes/<int:pk>/send/", qv.quote_send, name="quote_send"),
+    path("quotes/<int:quote_pk>/order/", ov.order_from_quote, name="order_from_quote"),
     path("quotes/<int:pk>/<slug:action>/", qv.quote_action, name="quote_action"),
     path("approvals/", qv.approval_inbox, name="approval_inbox"),
     path("receivables/", pv.receivables, name="receivables"),
     path("receivables/<int:pk>/pay/", pv.receivable_pay, name="receivable_pay"),
+    path("orders/", ov.order_list, name="order_list"),
+    path("orders/new/", ov.order_create, name="order_create"),
+    path("orders/<int:pk>/", ov.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", ov.order_edit, name="order_edit"),
+    path("orders/<int:pk>/lines/", ov.line_add, name="order_line_add"),
+    path("orders/<int:pk>/lines/<int:line_pk>/", ov.line_update, name="order_line_update"),
+    path("orders/<int:pk>/lines/<int:line_pk>/remove/", ov.line_remove, name="order_line_remove"),
+    path("orders/<int:pk>/cancel/", ov.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/assign/", ov.order_assign, name="order_assign"),
+    path("orders/<int:pk>/delete/", ov.order_delete, name="order_delete"),
+    re_path(
+        r"^orders/(?P<pk>[0-9]+)/(?P<action>confirm|ship|complete)/$",
+        ov.order_action,
+        name="order_action",
+    ),
+    path("contracts/", ctv.contract_list, name="contract_list"),
+    path("contracts/new/", ctv.contract_create, name="contract_create"),
+    path("contracts/<int:pk>/", ctv.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/edit/", ctv.contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/terminate/", ctv.contract_terminate, name="contract_terminate"),
+    path("contracts/<int:pk>/assign/", ctv.contract_assign, name="contract_assign"),
+    path("contracts/<int:pk>/delete/", ctv.contract_delete, name="contract_delete"),
+    re_path(
+        r"^contracts/(?P<pk>[0-9]+)/(?P<action>activate|renew)/$",
+        ctv.contract_action,
+        name="contract_action",
+    ),
     path("products/", cv.product_list, name="product_list"),
     path("products/new/", cv.product_form, name="product_create"),
     path("products/<int:pk>/", cv.product_form, name="product_edit"),

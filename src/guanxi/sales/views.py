@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core import access
 from guanxi.core.errors import DomainError, NotFound, ValidationFailed, VersionConflict
-from guanxi.sales import quotes, selectors, services
+from guanxi.sales import contracts, orders, quotes, selectors, services
 from guanxi.sales.forms import DealForm
 from guanxi.sales.models import OpportunityStatus
 from guanxi.sales.templatetags import deal_rows
@@ -68,6 +68,8 @@ def deal_detail(request, pk: int):
             "deal": deal,
             "stages": selectors.stage_list(actor, deal.pipeline),
             "quotes": quotes.deal_quotes(actor, deal),
+            "orders": orders.deal_orders(actor, deal),
+            "contracts": contracts.related_contracts(actor, deal=deal),
         },
     )
 

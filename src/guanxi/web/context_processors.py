@@ -39,6 +39,10 @@ def _section(match) -> str:
             return "products"
         if name.startswith("approval_rule"):
             return "settings"
+        if name.startswith("order"):
+            return "orders"
+        if name.startswith("contract"):
+            return "contracts"
         if name.startswith(("quote", "approval")):
             return "quotes"
         if name.startswith("receivable") or "_payments" in name:

@@ -31,6 +31,9 @@ SORT_LABELS = {
     "due_date": gettext_lazy("Due first"),
     "-due_date": gettext_lazy("Due last"),
     "-received_on": gettext_lazy("Latest received first"),
+    "number": gettext_lazy("Number"),
+    "-order_date": gettext_lazy("Latest order date"),
+    "end_date": gettext_lazy("Ending soonest"),
 }
 # The search order (``core.search.NEWEST``): offered while searching, or once chosen.
 SEARCH_SORT = "-id"

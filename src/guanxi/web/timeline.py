@@ -85,6 +85,29 @@ SENTENCES = {
     "payment.received": gettext_lazy("{actor} recorded {amount} received for {object}"),
     "payment.voided": gettext_lazy("{actor} voided a receipt of {amount} for {object}"),
     "payment.reminded": gettext_lazy("{object} was reminded of {count} payments"),
+    "quote.sent_by_hand": gettext_lazy(
+        "{actor} gave the quote {object} worth {amount} to the customer"
+    ),
+    "order.created": gettext_lazy("{actor} created the order {object} worth {amount}"),
+    "order.updated": gettext_lazy("{actor} updated the order {object}"),
+    "order.line_added": gettext_lazy("{actor} changed the lines of the order {object}"),
+    "order.line_changed": gettext_lazy("{actor} changed the lines of the order {object}"),
+    "order.line_removed": gettext_lazy("{actor} changed the lines of the order {object}"),
+    "order.confirmed": gettext_lazy("{actor} confirmed the order {object} worth {amount}"),
+    "order.shipped": gettext_lazy("{actor} shipped the order {object}"),
+    "order.completed": gettext_lazy("{actor} completed the order {object}"),
+    "order.cancelled": gettext_lazy("{actor} cancelled the order {object}"),
+    "order.assigned": gettext_lazy("{actor} handed the order {object} to {owner}"),
+    "order.deleted": gettext_lazy("{actor} deleted the order {object}"),
+    "contract.created": gettext_lazy("{actor} created the contract {object} worth {amount}"),
+    "contract.updated": gettext_lazy("{actor} updated the contract {object}"),
+    "contract.activated": gettext_lazy("{actor} activated the contract {object}"),
+    "contract.terminated": gettext_lazy("{actor} terminated the contract {object}"),
+    "contract.renewed": gettext_lazy("{actor} renewed the contract {object} as {next}"),
+    "contract.expired": gettext_lazy("The contract {object} expired"),
+    "contract.renewal_due": gettext_lazy("The contract {object} comes up for renewal"),
+    "contract.assigned": gettext_lazy("{actor} handed the contract {object} to {owner}"),
+    "contract.deleted": gettext_lazy("{actor} deleted the contract {object}"),
     "lead.converted": gettext_lazy("{actor} converted the lead {object} into {account}"),
     "lead.deleted": gettext_lazy("{actor} deleted the lead {object}"),
     "account.merged": gettext_lazy("{actor} merged {merged} into the account {object}"),
@@ -113,6 +136,8 @@ DETAIL_URLS = {
     "activity": "activities:activity_detail",
     "lead": "leads:lead_detail",
     "quote": "sales:quote_detail",
+    "order": "sales:order_detail",
+    "contract": "sales:contract_detail",
 }
 # Stage changes are told by the sentence; these are bookkeeping, not news.
 HIDDEN_CHANGES = {"stage", "status", "version", "search_tokens"}
@@ -180,7 +205,9 @@ def describe(actor, events) -> list[dict[str, Any]]:
         data = event.data or {}
         changes = event.changes or {}
         model = _model(event.object_type)
-        name = event.object_repr or data.get("name") or data.get("subject") or "—"
+        name = (
+            event.object_repr or data.get("name") or data.get("subject") or data.get("number")
+        ) or "—"
         url = None
         if event.object_id and not event.verb.endswith(".deleted"):
             try:
@@ -214,8 +241,12 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "to": data.get("to") or "—",
             "merged": data.get("merged_name") or "—",
             "count": data.get("count") if data.get("count") is not None else "—",
+            "next": data.get("next") or "—",
         }
-        template = str(SENTENCES.get(event.verb, FALLBACK))
+        verb = event.verb
+        if verb == "quote.sent" and not data.get("to"):
+            verb = "quote.sent_by_hand"
+        template = str(SENTENCES.get(verb, FALLBACK))
         sentence = format_html(template, **values)
         shown = []
         told = (".assigned", ".stage_changed", ".won", ".lost", ".completed", ".claimed")
@@ -246,8 +277,14 @@ def describe(actor, events) -> list[dict[str, Any]]:
             "lead.released",
             "account.released",
             "payment.voided",
+            "order.cancelled",
+            "contract.terminated",
         ):
             shown.append({"label": _("Reason"), "old": None, "new": data["reason"]})
+        if data.get("deal_won") and event.verb == "order.confirmed":
+            shown.append({"label": _("Deal"), "old": None, "new": _("Won")})
+        if data.get("deal_stays_won") and event.verb == "order.cancelled":
+            shown.append({"label": _("Deal"), "old": None, "new": _("Stays won")})
         if data.get("comment") and event.object_type == "quote":
             shown.append({"label": _("Comment"), "old": None, "new": data["comment"]})
         if data.get("rule") and event.verb in ("lead.assigned", "lead.pooled"):

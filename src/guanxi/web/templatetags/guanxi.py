@@ -56,6 +56,20 @@ TONES: dict[str, dict[str, str]] = {
         "expired": "muted",
         "superseded": "muted",
     },
+    "order_status": {
+        "draft": "neutral",
+        "confirmed": "info",
+        "shipped": "accent",
+        "completed": "success",
+        "cancelled": "danger",
+    },
+    "contract_status": {
+        "draft": "neutral",
+        "active": "success",
+        "expired": "muted",
+        "terminated": "danger",
+        "renewed": "info",
+    },
     "stage_kind": {"open": "info", "won": "success", "lost": "danger"},
     "done": {"True": "success", "False": "neutral"},
 }
