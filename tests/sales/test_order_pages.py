@@ -253,3 +253,34 @@ def test_pages_in_chinese(world, cat):
     assert "30 天内续签" in page
     page = c.get("/deals/orders/").content.decode()
     assert "下单日期" in page and order.number in page
+
+
+def test_order_and_contract_pages_show_their_payments(world):
+    """The payment plan, what was received and what is owed sit on the order's and the
+    contract's own page; without the payment right the panel is not there."""
+    from django.urls import reverse
+
+    from guanxi.sales import payments
+    from tests.sales.factories import make_contract, make_order
+
+    rep = world.users["rep_a"]
+    account = world.records["rep_a"].account
+    order = make_order(rep, account, "1000.00")
+    payments.plan_apply_preset(actor=rep, parent=order, preset="deposit_30")
+    payments.receipt_create(actor=rep, parent=order, data={"amount": "300.00"})
+    contract = make_contract(rep, account, "12000.00")
+    client = _client(rep)
+    for url in (
+        reverse("sales:order_detail", args=[order.pk]),
+        reverse("sales:contract_detail", args=[contract.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert 'id="payments-panel"' in page, url
+    page = client.get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert "300.00" in page and "700.00" in page
+
+    role = rep.role
+    role.permissions = {k: v for k, v in role.permissions.items() if k != "payment"}
+    role.save()
+    page = _client(rep).get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert 'id="payments-panel"' not in page

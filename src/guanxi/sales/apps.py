@@ -26,13 +26,11 @@ class SalesConfig(AppConfig):
         registry.object_querysets["contract"] = Contract.objects.all
         registry.account_figures.append(panels.account_figures)
         registry.account_panels.append(panels.deals_panel)
+        registry.account_panels.append(panels.orders_panel)
+        registry.account_panels.append(panels.contracts_panel)
         registry.account_panels.append(panels.receivables_panel)
-        # Payment events are told on their order's or contract's timeline (and its account's).
-        registry.object_querysets.setdefault("order", Order.objects.all)
-        registry.object_querysets.setdefault("contract", Contract.objects.all)
+        # Payments follow their order or contract when it changes hands.
         for verb in ("order.assigned", "contract.assigned"):
             events.subscribe(verb, payments.on_parent_assigned, in_transaction=True)
         events.subscribe("payment.reminded", payment_reminders.notify_reminded, in_transaction=True)
-        registry.account_panels.append(panels.orders_panel)
-        registry.account_panels.append(panels.contracts_panel)
         events.subscribe("contract.renewal_due", contracts.notify_renewal, in_transaction=True)

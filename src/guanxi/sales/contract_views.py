@@ -16,7 +16,7 @@ from guanxi.core import access
 from guanxi.core.errors import InvalidTransition, ValidationFailed, VersionConflict
 from guanxi.core.filters import parse_id
 from guanxi.customers import selectors as customer_selectors
-from guanxi.sales import contracts, orders, selectors
+from guanxi.sales import contracts, orders, payment_views, selectors
 from guanxi.sales.models import ContractStatus
 from guanxi.sales.order_forms import ContractForm, ReasonForm
 from guanxi.web import crud
@@ -130,24 +130,23 @@ def contract_create(request):
 def contract_detail(request, pk: int):
     actor = request.user
     contract = contracts.contract_get(actor, pk)
-    return render(
-        request,
-        "sales/contracts/detail.html",
-        {
-            "contract": contract,
-            "successor": contracts.contract_successor(actor, contract)
-            if contract.status == ContractStatus.RENEWED
-            else None,
-            "previous_visible": contract.renewed_from_id is not None
-            and access.can_see(actor, contract.renewed_from, "contract"),
-            "deal_visible": contract.opportunity_id is not None
-            and access.can_see(actor, contract.opportunity, "opportunity"),
-            "order_visible": contract.order_id is not None
-            and access.can_see(actor, contract.order, "order"),
-            "timeline": describe(actor, contracts.contract_events(actor, contract)),
-            "today": timezone.localdate(),
-        },
-    )
+    ctx = {
+        "contract": contract,
+        "successor": contracts.contract_successor(actor, contract)
+        if contract.status == ContractStatus.RENEWED
+        else None,
+        "previous_visible": contract.renewed_from_id is not None
+        and access.can_see(actor, contract.renewed_from, "contract"),
+        "deal_visible": contract.opportunity_id is not None
+        and access.can_see(actor, contract.opportunity, "opportunity"),
+        "order_visible": contract.order_id is not None
+        and access.can_see(actor, contract.order, "order"),
+        "timeline": describe(actor, contracts.contract_events(actor, contract)),
+        "today": timezone.localdate(),
+    }
+    if access.has_right(actor, "payment", "read"):
+        ctx.update(payment_views.panel_context(request, contract))
+    return render(request, "sales/contracts/detail.html", ctx)
 
 
 @page

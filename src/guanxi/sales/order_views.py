@@ -16,7 +16,7 @@ from guanxi.core import access
 from guanxi.core.errors import InvalidTransition, ValidationFailed, VersionConflict
 from guanxi.core.filters import parse_id
 from guanxi.customers import selectors as customer_selectors
-from guanxi.sales import catalogue, contracts, orders, quotes, selectors
+from guanxi.sales import catalogue, contracts, orders, payment_views, quotes, selectors
 from guanxi.sales.cpq_forms import LineForm
 from guanxi.sales.models import OrderStatus
 from guanxi.sales.order_forms import OrderForm, ReasonForm
@@ -122,6 +122,8 @@ def order_detail(request, pk: int):
             and access.can_see(actor, order.quote, "quote"),
         }
     )
+    if access.has_right(actor, "payment", "read"):
+        ctx.update(payment_views.panel_context(request, order))
     return render(request, "sales/orders/detail.html", ctx)
 
 

@@ -36,6 +36,7 @@ def remind_payments() -> int:
         total += remind(organisation_id=org_id)
     if total:
         log.info("payment reminders", extra={"count": total})
+    return total
 
 
 @db_periodic_task(crontab(hour="0", minute="30"))

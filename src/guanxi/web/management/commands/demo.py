@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from guanxi.demo import loader
 from guanxi.demo.leads import load_leads
 from guanxi.demo.orders import load_orders
+from guanxi.demo.payments import add_payments
 from guanxi.demo.planning import load_planning
 from guanxi.demo.quotes import load_quotes
 
@@ -60,6 +61,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'quotes':<24} {made:>12,}")
         made = load_orders(result.organisation)
         self.stdout.write(f"  {'orders':<24} {made:>12,}")
+        made = add_payments(result.organisation)
+        self.stdout.write(f"  {'receipts':<24} {made:>12,}")
         self._login()
 
     def _login(self) -> None:
