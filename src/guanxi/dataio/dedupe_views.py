@@ -14,11 +14,12 @@ from guanxi.dataio import merge as merging
 from guanxi.dataio.dedupe import selectors, services
 from guanxi.dataio.dedupe.engine import DEFAULT_THRESHOLD
 from guanxi.dataio.dedupe.kinds import KINDS, kind_of
-from guanxi.dataio.models import DedupeObject, DuplicateCluster
+from guanxi.dataio.models import DedupeObject, DedupeRun, DuplicateCluster
 from guanxi.web.timeline import DETAIL_URLS
 from guanxi.web.ui import error_messages, page
 
 TYPES = [(t, label) for t, label in DedupeObject.choices]
+ACTIVE_RUN = (DedupeRun.Status.QUEUED, DedupeRun.Status.RUNNING)
 
 
 def _type(request) -> str:
@@ -55,8 +56,9 @@ def duplicates(request):
             for r in cluster.records
         ]
     run = selectors.latest_run(actor, object_type)
-    template = "dataio/_run.html" if request.GET.get("part") == "run" else "dataio/duplicates.html"
-    return render(
+    polled = request.GET.get("part") == "run"
+    template = "dataio/_run.html" if polled else "dataio/duplicates.html"
+    response = render(
         request,
         template,
         {
@@ -74,6 +76,9 @@ def duplicates(request):
             "detail_url": DETAIL_URLS[object_type],
         },
     )
+    if polled and run is not None and run.status not in ACTIVE_RUN:
+        response["HX-Refresh"] = "true"  # the search is over: show the groups it found
+    return response
 
 
 def _labels(kind) -> dict[str, str]:
