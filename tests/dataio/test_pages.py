@@ -62,3 +62,17 @@ def test_export_page_keeps_the_list_filters(world, client_for, django_capture_on
     rep_client = client_for(world.users["rep_a"])
     assert rep_client.get(f"/exports/{job.pk}/").status_code == 404
     assert "/exports/new/" not in rep_client.get("/accounts/").content.decode()
+
+
+def test_navigation_marks_the_page_of_each_data_tool(world, client_for):
+    client = client_for(world.users["admin"])
+    current = 'aria-current="page"'
+
+    def marked(url: str) -> list[str]:
+        html = client.get(url).content.decode()
+        nav = html[html.index('id="sidenav"') :]
+        return [h for h in ("/imports/", "/duplicates/") if f'href="{h}" {current}' in nav]
+
+    assert marked("/imports/") == ["/imports/"]
+    assert marked("/duplicates/") == ["/duplicates/"]
+    assert marked("/exports/new/?object=contact") == []
