@@ -76,3 +76,21 @@ def test_navigation_marks_the_page_of_each_data_tool(world, client_for):
     assert marked("/imports/") == ["/imports/"]
     assert marked("/duplicates/") == ["/duplicates/"]
     assert marked("/exports/new/?object=contact") == []
+
+
+def test_field_names_start_with_a_capital_as_on_every_other_page(world, client_for):
+    """Model fields are named in lower case ("job title"); pages show them as labels."""
+    from guanxi.activities.services import activity_create
+    from tests.dataio.test_pages_and_api import _pairs
+
+    client = client_for(world.users["admin"])
+    upload = SimpleUploadedFile("c.csv", "姓名,岗位\n王伟,经理\n".encode(), content_type="text/csv")
+    client.post("/imports/", {"object_type": "contact", "file": upload, "mode": "create"})
+    mapping = client.get(f"/imports/{ImportJob.objects.get().pk}/").content.decode()
+    assert ">Job title</option>" in mapping and ">job title<" not in mapping
+    export = client.get("/exports/new/?object=contact").content.decode()
+    assert " Job title</label>" in export and " job title</label>" not in export
+    ((a, b),) = _pairs(world.users["admin"], 1)
+    activity_create(actor=world.users["admin"], data={"subject": "Call", "contact": b})
+    merge = client.get(f"/duplicates/merge/?type=contact&survivor={a.pk}&merged={b.pk}")
+    assert "<li>Activities: 1</li>" in merge.content.decode()
