@@ -94,3 +94,15 @@ def test_field_names_start_with_a_capital_as_on_every_other_page(world, client_f
     activity_create(actor=world.users["admin"], data={"subject": "Call", "contact": b})
     merge = client.get(f"/duplicates/merge/?type=contact&survivor={a.pk}&merged={b.pk}")
     assert "<li>Activities: 1</li>" in merge.content.decode()
+
+
+def test_recent_imports_name_the_records_in_the_reader_s_language(world, client_for):
+    admin = world.users["admin"]
+    client = client_for(admin)
+    upload = SimpleUploadedFile("c.csv", "姓名\n王伟\n".encode(), content_type="text/csv")
+    client.post("/imports/", {"object_type": "contact", "file": upload, "mode": "create"})
+    assert "<td>Contacts</td>" in client.get("/imports/").content.decode()
+    admin.language = "zh-hans"
+    admin.save(update_fields=["language"])
+    html = client_for(admin).get("/imports/").content.decode()
+    assert "<td>联系人</td>" in html and "<td>contact</td>" not in html
