@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from guanxi.core.normalize import format_phone
 from guanxi.customers.models import Contact
 from guanxi.customers.services import account_create, contact_create
 from guanxi.dataio.models import DedupeRun, DuplicateCluster, Merge
@@ -36,6 +37,7 @@ def test_duplicates_page_search_merge_and_undo(
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count("duplicate-group") == 3 and "Zhang Wei" in html
+    assert f"<td>{format_phone(a.mobile)}</td>" in html and f"<td>{a.mobile}</td>" not in html
     cluster = DuplicateCluster.objects.get(members__object_id=a.pk)
     url = f"/duplicates/merge/?type=contact&survivor={a.pk}&merged={b.pk}&cluster={cluster.pk}"
     form = client.get(url)

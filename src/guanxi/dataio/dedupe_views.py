@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.filters import parse_id
+from guanxi.core.normalize import format_phone
 from guanxi.dataio import merge as merging
 from guanxi.dataio.dedupe import selectors, services
 from guanxi.dataio.dedupe.engine import DEFAULT_THRESHOLD
@@ -20,6 +21,7 @@ from guanxi.web.ui import error_messages, page
 
 TYPES = [(t, label) for t, label in DedupeObject.choices]
 ACTIVE_RUN = (DedupeRun.Status.QUEUED, DedupeRun.Status.RUNNING)
+PHONE_FIELDS = ("phone", "mobile")
 
 
 def _type(request) -> str:
@@ -183,6 +185,8 @@ def _shown(obj, field) -> str:
     value = getattr(obj, field.attname)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if field.name in PHONE_FIELDS:
+        return format_phone(value)  # as the record pages show it, not the stored E.164
     return "" if value is None else str(value)
 
 
