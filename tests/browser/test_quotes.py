@@ -8,13 +8,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.test_ui import (  # the browser set-up this suite shares
-    HAVE_CHROMIUM,
-    SHOTS,
-    Page,
-    _allow_orm_beside_playwright,  # noqa: F401
-    browser,  # noqa: F401
-)
+from tests.browser.conftest import HAVE_CHROMIUM, SHOTS, Page
 from tests.sales.conftest import make_catalogue
 
 pytestmark = [
@@ -44,7 +38,7 @@ def sales_team(db):
     return {"deal": deal, "cat": cat}
 
 
-def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smtp):  # noqa: F811
+def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smtp):
     from guanxi.sales.models import Quote
 
     deal, cat = sales_team["deal"], sales_team["cat"]

@@ -13,13 +13,7 @@ import threading
 
 import pytest
 
-from tests.browser import test_ui as shared
-from tests.browser.test_ui import HAVE_CHROMIUM, SHOTS
-
-# The browser, the page helper and the ORM-beside-Playwright switch of the other browser tests.
-_allow_orm_beside_playwright = shared._allow_orm_beside_playwright
-browser = shared.browser
-ui = shared.ui
+from tests.browser.conftest import HAVE_CHROMIUM, SHOTS
 
 pytestmark = [
     pytest.mark.browser,

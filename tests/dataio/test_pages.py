@@ -62,3 +62,47 @@ def test_export_page_keeps_the_list_filters(world, client_for, django_capture_on
     rep_client = client_for(world.users["rep_a"])
     assert rep_client.get(f"/exports/{job.pk}/").status_code == 404
     assert "/exports/new/" not in rep_client.get("/accounts/").content.decode()
+
+
+def test_navigation_marks_the_page_of_each_data_tool(world, client_for):
+    client = client_for(world.users["admin"])
+    current = 'aria-current="page"'
+
+    def marked(url: str) -> list[str]:
+        html = client.get(url).content.decode()
+        nav = html[html.index('id="sidenav"') :]
+        return [h for h in ("/imports/", "/duplicates/") if f'href="{h}" {current}' in nav]
+
+    assert marked("/imports/") == ["/imports/"]
+    assert marked("/duplicates/") == ["/duplicates/"]
+    assert marked("/exports/new/?object=contact") == []
+
+
+def test_field_names_start_with_a_capital_as_on_every_other_page(world, client_for):
+    """Model fields are named in lower case ("job title"); pages show them as labels."""
+    from guanxi.activities.services import activity_create
+    from tests.dataio.test_pages_and_api import _pairs
+
+    client = client_for(world.users["admin"])
+    upload = SimpleUploadedFile("c.csv", "姓名,岗位\n王伟,经理\n".encode(), content_type="text/csv")
+    client.post("/imports/", {"object_type": "contact", "file": upload, "mode": "create"})
+    mapping = client.get(f"/imports/{ImportJob.objects.get().pk}/").content.decode()
+    assert ">Job title</option>" in mapping and ">job title<" not in mapping
+    export = client.get("/exports/new/?object=contact").content.decode()
+    assert " Job title</label>" in export and " job title</label>" not in export
+    ((a, b),) = _pairs(world.users["admin"], 1)
+    activity_create(actor=world.users["admin"], data={"subject": "Call", "contact": b})
+    merge = client.get(f"/duplicates/merge/?type=contact&survivor={a.pk}&merged={b.pk}")
+    assert "<li>Activities: 1</li>" in merge.content.decode()
+
+
+def test_recent_imports_name_the_records_in_the_reader_s_language(world, client_for):
+    admin = world.users["admin"]
+    client = client_for(admin)
+    upload = SimpleUploadedFile("c.csv", "姓名\n王伟\n".encode(), content_type="text/csv")
+    client.post("/imports/", {"object_type": "contact", "file": upload, "mode": "create"})
+    assert "<td>Contacts</td>" in client.get("/imports/").content.decode()
+    admin.language = "zh-hans"
+    admin.save(update_fields=["language"])
+    html = client_for(admin).get("/imports/").content.decode()
+    assert "<td>联系人</td>" in html and "<td>contact</td>" not in html

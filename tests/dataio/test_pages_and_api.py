@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from guanxi.core.normalize import format_phone
 from guanxi.customers.models import Contact
 from guanxi.customers.services import account_create, contact_create
-from guanxi.dataio.models import DuplicateCluster, Merge
+from guanxi.dataio.models import DedupeRun, DuplicateCluster, Merge
 
 
 def _pairs(owner, n):
@@ -36,6 +37,7 @@ def test_duplicates_page_search_merge_and_undo(
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count("duplicate-group") == 3 and "Zhang Wei" in html
+    assert f"<td>{format_phone(a.mobile)}</td>" in html and f"<td>{a.mobile}</td>" not in html
     cluster = DuplicateCluster.objects.get(members__object_id=a.pk)
     url = f"/duplicates/merge/?type=contact&survivor={a.pk}&merged={b.pk}&cluster={cluster.pk}"
     form = client.get(url)
@@ -62,6 +64,24 @@ def test_duplicates_page_search_merge_and_undo(
     assert Contact.objects.get(pk=a.pk).name == "张伟"
     timeline = client.get(f"/accounts/{a.account_id}/").content.decode()
     assert f"/duplicates/merges/{merge.pk}/undo/" not in timeline
+
+
+def test_polled_search_panel_reloads_the_page_when_the_search_is_over(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    """The panel polls while the search runs; the groups it found are outside the panel, so
+    the page reloads when it is over."""
+    _pairs(world.users["rep_a"], 1)
+    client = client_for(world.users["admin"])
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not yet run
+        client.post("/duplicates/search/", {"type": "contact", "threshold": "80"})
+    polled = client.get("/duplicates/?type=contact&part=run")
+    assert 'hx-trigger="every 2s"' in polled.content.decode()
+    assert "HX-Refresh" not in polled
+    DedupeRun.objects.update(status=DedupeRun.Status.DONE)
+    polled = client.get("/duplicates/?type=contact&part=run")
+    assert polled["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in client.get("/duplicates/?type=contact")  # the page itself
 
 
 def test_pages_refuse_what_the_user_may_not_do(world, client_for):

@@ -223,3 +223,22 @@ def test_account_choices_only_list_visible_accounts(world, client_for):
     options = dict(response.context["form"].fields["account"].widget.choices)
     assert str(world.records["rep_a"].account.pk) in options
     assert str(world.records["rep_b"].account.pk) not in options
+
+
+def test_a_group_of_checkboxes_is_a_fieldset_named_by_its_legend():
+    """Each box sits in its own label; the group's name is a legend, not a label that points
+    at no input."""
+    from django import forms
+    from django.template import engines
+
+    class Columns(forms.Form):
+        columns = forms.MultipleChoiceField(
+            label="Columns", widget=forms.CheckboxSelectMultiple, choices=[("a", "A"), ("b", "B")]
+        )
+
+    template = engines["django"].from_string("{% load guanxi %}{% field form.columns %}")
+    html = template.render({"form": Columns(data={})})
+    assert html.startswith('<fieldset class="field field-choices has-error">')
+    assert "<legend>Columns" in html and '<label for=""' not in html
+    assert '<label for="id_columns_0"><input type="checkbox"' in html
+    assert 'id="id_columns-errors"' in html and html.rstrip().endswith("</fieldset>")

@@ -10,15 +10,18 @@ from django.utils.translation import gettext as _
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.filters import parse_id
+from guanxi.core.normalize import format_phone
 from guanxi.dataio import merge as merging
 from guanxi.dataio.dedupe import selectors, services
 from guanxi.dataio.dedupe.engine import DEFAULT_THRESHOLD
 from guanxi.dataio.dedupe.kinds import KINDS, kind_of
-from guanxi.dataio.models import DedupeObject, DuplicateCluster
+from guanxi.dataio.models import DedupeObject, DedupeRun, DuplicateCluster
 from guanxi.web.timeline import DETAIL_URLS
 from guanxi.web.ui import error_messages, page
 
 TYPES = [(t, label) for t, label in DedupeObject.choices]
+ACTIVE_RUN = (DedupeRun.Status.QUEUED, DedupeRun.Status.RUNNING)
+PHONE_FIELDS = ("phone", "mobile")
 
 
 def _type(request) -> str:
@@ -55,8 +58,9 @@ def duplicates(request):
             for r in cluster.records
         ]
     run = selectors.latest_run(actor, object_type)
-    template = "dataio/_run.html" if request.GET.get("part") == "run" else "dataio/duplicates.html"
-    return render(
+    polled = request.GET.get("part") == "run"
+    template = "dataio/_run.html" if polled else "dataio/duplicates.html"
+    response = render(
         request,
         template,
         {
@@ -74,6 +78,9 @@ def duplicates(request):
             "detail_url": DETAIL_URLS[object_type],
         },
     )
+    if polled and run is not None and run.status not in ACTIVE_RUN:
+        response["HX-Refresh"] = "true"  # the search is over: show the groups it found
+    return response
 
 
 def _labels(kind) -> dict[str, str]:
@@ -178,6 +185,8 @@ def _shown(obj, field) -> str:
     value = getattr(obj, field.attname)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if field.name in PHONE_FIELDS:
+        return format_phone(value)  # as the record pages show it, not the stored E.164
     return "" if value is None else str(value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import access
@@ -77,5 +78,5 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, columns, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["columns"].choices = [(c.name, c.label) for c in columns]
+        self.fields["columns"].choices = [(c.name, capfirst(c.label)) for c in columns]
         self.fields["columns"].initial = [c.name for c in columns]

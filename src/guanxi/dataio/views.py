@@ -58,7 +58,11 @@ def import_list(request):
     return render(
         request,
         "dataio/import_list.html",
-        {"form": form, "jobs": selectors.import_list(actor)},
+        {
+            "form": form,
+            "jobs": selectors.import_list(actor),
+            "object_labels": access.OBJECT_LABELS,
+        },
         status=400 if form.errors else 200,
     )
 

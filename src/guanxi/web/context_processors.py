@@ -55,13 +55,14 @@ def _section(match) -> str:
     if namespace == "activities":
         return "activities"
     if namespace == "dataio":
-        return "duplicates"
+        if name.startswith("import"):
+            return "imports"
+        # An export belongs to the list it was started from, which the page links back to.
+        return "" if name.startswith("export") else "duplicates"
     if namespace == "leads":
         if name.startswith(("settings", "form", "pool_", "rule", "scoring")):
             return "settings"
         return "leads"
-    if namespace == "dataio":
-        return "imports"
     if namespace == "web":
         if name.startswith("settings"):
             return "settings"

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -294,7 +295,7 @@ class Adapter:
             elif name == "id":
                 out.append((name, _("ID")))
             else:
-                out.append((name, str(self.model._meta.get_field(name).verbose_name)))
+                out.append((name, capfirst(str(self.model._meta.get_field(name).verbose_name))))
         return out
 
     def suggest(self, header: list[str]) -> list[str]:
