@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from guanxi.analytics import reports
 from guanxi.sales import targets
 from guanxi.sales.forecasts import forecast_submit
 from guanxi.sales.models import ForecastSubmission, Stage, Target
@@ -119,7 +120,7 @@ def test_reports_page_export_and_home_cards(
     )
     manager = client_for(u["manager"])
     manager.get("/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         page = manager.get(f"/reports/?period={period.code}")
     assert page.status_code == 200
     for name in (
@@ -128,17 +129,28 @@ def test_reports_page_export_and_home_cards(
         "sales_by_rep",
         "sales_by_team",
         "sales_by_region",
+        "sales_by_product",
+        "sales_by_category",
         "attainment",
+        "collections_aging",
+        "collections_aging_by_account",
     ):
+        # The page holds a card per report that loads the report itself.
         assert f'data-report="{name}"'.encode() in page.content
-    assert b'id="chart-sales_by_rep" type="application/json"' in page.content
+        assert f'hx-get="/reports/{name}/?period={period.code}"'.encode() in page.content
+    with django_assert_max_num_queries(20):
+        card = manager.get(f"/reports/sales_by_rep/?period={period.code}")
+    assert b'id="chart-sales_by_rep" data-chart="{&quot;kind&quot;: &quot;bar&quot;' in card.content
+    assert b"<html" not in card.content and b"Export CSV" in card.content
     csv = manager.get(f"/reports/sales_by_rep.csv?period={period.code}")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert "rep_a,1000.00,1" in csv.content.decode("utf-8-sig")
     rep = client_for(u["rep_a"])
     assert rep.get(f"/reports/sales_by_rep.csv?period={period.code}").status_code == 403
-    page = rep.get("/reports/")
-    assert b"rep_b" not in page.content and b"Export CSV" not in page.content
+    card = rep.get("/reports/sales_by_rep/")
+    assert b"rep_a" in card.content
+    assert b"rep_b" not in card.content and b"Export CSV" not in card.content
+    assert rep.get("/reports/nope/").status_code == 404
     home = rep.get("/")
     assert b"Targets" in home.content and b"25.0%" in home.content
     assert manager.get("/reports/?period=2026-13").status_code == 400
@@ -157,5 +169,8 @@ def test_reports_page_queries_do_not_grow_with_deals(
         opportunity_move(actor=u["rep_a"], opportunity=deal, stage=won.pk)
     client = client_for(u["manager"])
     client.get("/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         assert client.get("/reports/").status_code == 200
+    for name in reports.REPORTS:
+        with django_assert_max_num_queries(20):
+            assert client.get(f"/reports/{name}/").status_code == 200

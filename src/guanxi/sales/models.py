@@ -950,9 +950,7 @@ class Instalment(OwnedModel):
         ]
         indexes = [
             # Collections aging and the reminder job: what is due by date, per owner.
-            models.Index(
-                fields=["organisation", "due_date", "owner"], name="instalment_due_idx"
-            ),
+            models.Index(fields=["organisation", "due_date", "owner"], name="instalment_due_idx"),
             models.Index(
                 fields=["organisation", "owner", "due_date"], name="instalment_owner_due_idx"
             ),
@@ -1056,9 +1054,7 @@ class ReceiptAllocation(TenantModel):
     """How much of a receipt settled which instalment."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="allocations")
-    instalment = models.ForeignKey(
-        Instalment, on_delete=models.CASCADE, related_name="allocations"
-    )
+    instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="allocations")
     amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:

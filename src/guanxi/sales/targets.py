@@ -1,10 +1,10 @@
 """Targets per person, team or region and month or quarter, and how far each is reached.
 
 Measures: revenue (``guanxi.sales.revenue``), new customers (accounts added in the period
-by their owner) and collections (payments: measured once payments exist; until then
-attainment shows no figure). Who sets and reads which target is decided in
-``core.access`` (``can_set_target``, ``targets_visible_q``); the figures come through the
-actor's visibility scope, so attainment never counts a sale the actor may not see.
+by their owner) and collections (money received in the period, ``guanxi.sales.collections``).
+Who sets and reads which target is decided in ``core.access`` (``can_set_target``,
+``targets_visible_q``); the figures come through the actor's visibility scope, so
+attainment never counts a sale the actor may not see.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from guanxi.core.filters import parse_id
 from guanxi.core.models import Team, User
 from guanxi.core.records import apply, lock, stamp, validate
 from guanxi.customers.models import Account, Region
-from guanxi.sales import revenue
+from guanxi.sales import collections, revenue
 from guanxi.sales.models import Target, TargetMetric
 from guanxi.sales.periods import Period
 
@@ -179,13 +179,15 @@ def new_customers_by(actor, period: Period) -> list[dict[str, Any]]:
     ]
 
 
-# Each measure: the rows it is counted from (owner, team_path, region, amount). Collections
-# join this when payments exist: one function, one entry.
+# Each measure: the rows it is counted from (owner, team_path, region, amount).
 MEASURES = {
     TargetMetric.REVENUE: lambda actor, period: revenue.revenue_by(
         actor, period, "owner", "team_path", "region"
     ),
     TargetMetric.NEW_CUSTOMERS: new_customers_by,
+    TargetMetric.COLLECTIONS: lambda actor, period: collections.collections_by(
+        actor, period, "owner", "team_path", "region"
+    ),
 }
 
 
