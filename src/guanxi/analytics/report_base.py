@@ -88,7 +88,7 @@ def bar_chart(rows: list[dict[str, Any]], label: str, series: list[tuple[str, st
         "series": [
             {
                 "name": str(title),
-                "values": [str(r[key] or 0) for r in shown],
+                "values": [str(r[key] if r[key] is not None else 0) for r in shown],
                 **({"stack": "s"} if len(series) > 1 else {}),
             }
             for title, key in series
