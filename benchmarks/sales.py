@@ -572,11 +572,13 @@ class Generator:
         rng, org = self.rng, self.org.pk
         rows = []
         first = _next_id("customers_account")
+        # Ids grow with time, as they do when people add records one after another.
+        created = sorted(self.moment() - timedelta(days=30) for _ in range(self.n_accounts))
         for n in range(self.n_accounts):
             owner, regions = self.reps[n % len(self.reps)]
             region = rng.choice(regions)
             name = company(rng, n, region == "overseas")
-            at = w.ts(self.moment() - timedelta(days=30))
+            at = w.ts(created[n])
             rows.append(
                 (
                     first + n, org, owner, at, at, 1, name, "b2b", "食品", region, "", "",
@@ -596,10 +598,11 @@ class Generator:
         rng, org = self.rng, self.org.pk
         first = _next_id("sales_opportunity")
         deals, spells = [], []
+        moments = sorted(self.moment() - timedelta(days=20) for _ in range(self.n_deals))
         for n in range(self.n_deals):
             deal_id = first + n
             account, owner, currency = rng.choice(self.account_owner)
-            created = self.moment() - timedelta(days=20)
+            created = moments[n]
             r = rng.random()
             amount = rng.randint(2_000, 500_000) * 100
             expected = (created + timedelta(days=rng.randint(10, 120))).date()
@@ -645,17 +648,20 @@ class Generator:
         first = _next_id("sales_order")
         # Nine in ten won deals got their order; the rest of the orders are repeat orders.
         from_deals = [d for d in self.won if rng.random() < 0.9][: self.orders // 3]
+        # In time order, so ids grow with time as they do in use.
+        plan = [(d[3] or self.now, d) for d in from_deals]
+        plan += [(self.moment(), None) for _ in range(self.orders - len(plan))]
+        plan.sort(key=lambda p: p[0])
         orders, lines, instalments, receipts = [], [], [], []
         products = self.products
         for n in range(self.orders):
             order_id = first + n
-            if n < len(from_deals):
-                deal, account, owner, confirmed, _amount, currency = from_deals[n]
-                confirmed = confirmed or self.now
+            confirmed, from_deal = plan[n]
+            if from_deal is not None:
+                deal, account, owner, _closed, _amount, currency = from_deal
             else:
                 deal = None
                 account, owner, currency = rng.choice(self.account_owner)
-                confirmed = self.moment()
             r = rng.random()
             age = (self.now - confirmed).days
             status = (
