@@ -252,3 +252,18 @@ def test_attainment_measures_revenue_and_collections(sales, period, cat):
         ("rep_c", "collections", D("54.50"), D("50.0")),
         ("rep_c", "revenue", D("1787.00"), D("89.4")),
     ]
+
+
+@pytest.mark.parametrize("actor", ["admin", "manager", "east_manager", "rep_b", "stranger"])
+def test_team_as_a_list_scopes_the_same_rows(sales, actor):
+    """Reports read the team's members as values (so SQLite plans from the period's index):
+    the same orders as the subquery every other read uses."""
+    from guanxi.core import access
+    from guanxi.sales.models import Order
+
+    user = sales.users[actor]
+    as_subquery = set(
+        access.scoped(user, Order.objects.all(), "order").values_list("pk", flat=True)
+    )
+    as_list = access.scoped(user, Order.objects.all(), "order", team_as_list=True)
+    assert set(as_list.values_list("pk", flat=True)) == as_subquery

@@ -73,9 +73,9 @@ def _product_report(actor, period: Period, name: str, title, dimension: str) -> 
     columns += [
         Column("quantity", _("Quantity"), "quantity"),
         Column("amount", _("Revenue"), "money"),
-        Column("count", _("Orders and deals"), "int"),
+        Column("count", _("Order lines and deals"), "int"),
     ]
-    # Quantities of different products do not add up, nor do orders that hold several.
+    # Quantities of different products do not add up.
     total = {"name": str(_("All")), "amount": sum((r["amount"] for r in rows), ZERO)}
     chart_rows = [r for r in rows if not r.get("deals_row")]
     return Report(

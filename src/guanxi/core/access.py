@@ -203,9 +203,21 @@ def _visible_users_q(actor: User) -> models.Q | None:
 
 
 def scoped(
-    actor: User | None, qs: models.QuerySet[M], obj_type: str, action: str = "read"
+    actor: User | None,
+    qs: models.QuerySet[M],
+    obj_type: str,
+    action: str = "read",
+    *,
+    team_as_list: bool = False,
 ) -> models.QuerySet[M]:
-    """The rows of ``qs`` the actor may act on; empty without the right."""
+    """The rows of ``qs`` the actor may act on; empty without the right.
+
+    ``team_as_list``: for totals over a period of a large table (reports), read the team's
+    members first and filter on their ids as values. Given a subquery, SQLite cannot tell
+    how many owners it yields and reads every row of each owner through the owner index
+    instead of the period's rows through the period index (seconds instead of a tenth at a
+    million orders); with the values it plans from the real count.
+    """
     from guanxi.core.models import User as UserModel
 
     if not has_right(actor, obj_type, action):
@@ -218,6 +230,8 @@ def scoped(
         if scope_of(actor) == Scope.OWN or actor.team_id is None:
             return qs.filter(owner_id=actor.pk)  # the common case, straight onto the index
         team = UserModel.objects.filter(users_q, organisation_id=actor.organisation_id)
+        if team_as_list:
+            return qs.filter(owner_id__in=list(team.values_list("id", flat=True)))
         qs = qs.filter(owner_id__in=team.values("id"))
     return qs
 
