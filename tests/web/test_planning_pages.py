@@ -174,3 +174,25 @@ def test_reports_page_queries_do_not_grow_with_deals(
     for name in reports.REPORTS:
         with django_assert_max_num_queries(20):
             assert client.get(f"/reports/{name}/").status_code == 200
+
+
+def test_the_forecast_grid_comes_a_page_at_a_time(world, client_for, period, monkeypatch):
+    """The head of a large sales force reads the grid page by page ("Load more")."""
+    from guanxi.sales import forecasts
+
+    monkeypatch.setattr(forecasts, "GRID_PAGE", 2)
+    client = client_for(world.users["manager"])
+    page = client.get(f"/forecast/?period={period.code}").content.decode()
+    # manager sees admin, east_manager, manager, rep_a, rep_b, rep_c: two at a time.
+    assert f"forecast-row-{world.users['admin'].pk}" in page
+    assert f"forecast-row-{world.users['rep_a'].pk}" not in page
+    assert "after=east_manager" in page and "Load more" in page
+    more = client.get(
+        f"/forecast/?period={period.code}&after=east_manager", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert more.startswith(f'<tr id="forecast-row-{world.users["manager"].pk}"')
+    assert f"forecast-row-{world.users['rep_a'].pk}" in more and "after=rep_a" in more
+    last = client.get(
+        f"/forecast/?period={period.code}&after=rep_b", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f"forecast-row-{world.users['rep_c'].pk}" in last and "Load more" not in last

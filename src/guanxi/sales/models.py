@@ -157,6 +157,11 @@ class Opportunity(OwnedModel):
                 fields=["organisation", "pipeline", "created_at", "owner"],
                 name="opp_created_idx",
             ),
+            # Open deals expected to close in a period (the forecast's figures).
+            models.Index(
+                fields=["organisation", "status", "expected_close", "owner"],
+                name="opp_expected_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@ targets (with attainment; managers and admins set them)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -57,6 +59,24 @@ def forecast(request):
             )
             return redirect(_back("planning:forecast", period))
     manager = access.scope_of(actor) != Scope.OWN
+    grid, following = (
+        forecasts.forecast_grid(actor, period, after=request.GET.get("after", ""))
+        if manager
+        else ([], None)
+    )
+    grid_context = {
+        "grid": grid,
+        "currency": actor.organisation.currency,
+        "next_url": (
+            reverse("planning:forecast")
+            + "?"
+            + urlencode({"period": period.code, "after": following})
+            if following
+            else ""
+        ),
+    }
+    if is_htmx(request) and request.GET.get("after"):  # "Load more": the next rows
+        return render(request, "sales/_forecast_rows.html", grid_context)
     return render(
         request,
         "sales/forecast.html",
@@ -66,9 +86,8 @@ def forecast(request):
             "mine": mine,
             "figures": figures or forecasts.empty_figures(),
             "form": form,
-            "currency": actor.organisation.currency,
-            "grid": forecasts.forecast_grid(actor, period) if manager else [],
             "rollup": forecasts.forecast_rollup(actor, period) if manager else [],
+            **grid_context,
         },
         status=400 if form.errors else 200,
     )

@@ -32,6 +32,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['organisation', 'pipeline', 'created_at', 'owner'], name='opp_created_idx'),
         ),
         migrations.AddIndex(
+            model_name='opportunity',
+            index=models.Index(fields=['organisation', 'status', 'expected_close', 'owner'], name='opp_expected_idx'),
+        ),
+        migrations.AddIndex(
             model_name='order',
             index=models.Index(fields=['organisation', 'status', 'confirmed_at', 'currency', 'owner', 'account', 'total'], name='order_revenue_idx'),
         ),
