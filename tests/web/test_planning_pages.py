@@ -196,3 +196,22 @@ def test_the_forecast_grid_comes_a_page_at_a_time(world, client_for, period, mon
         f"/forecast/?period={period.code}&after=rep_b", HTTP_HX_REQUEST="true"
     ).content.decode()
     assert f"forecast-row-{world.users['rep_c'].pk}" in last and "Load more" not in last
+
+
+def test_the_targets_page_comes_a_page_at_a_time(world, client_for, period, monkeypatch):
+    from guanxi.sales import planning_views
+
+    monkeypatch.setattr(planning_views, "TARGETS_PAGE", 2)
+    u = world.users
+    for name in ("rep_a", "rep_b", "rep_c"):
+        targets.target_set(
+            actor=u["admin"], period=period, metric="revenue", user=u[name].pk, amount="100"
+        )
+    client = client_for(u["admin"])
+    page = client.get(f"/targets/?period={period.code}").content.decode()
+    assert "<td>rep_a</td>" in page and "<td>rep_b</td>" in page
+    assert "<td>rep_c</td>" not in page
+    assert "start=2" in page and "Load more" in page
+    more = client.get(f"/targets/?period={period.code}&start=2", HTTP_HX_REQUEST="true")
+    assert more.content.decode().startswith("<tr>") and b"<td>rep_c</td>" in more.content
+    assert b"Load more" not in more.content
