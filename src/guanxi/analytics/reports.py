@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.analytics import order_reports
 from guanxi.analytics.models import StageSpell
 from guanxi.analytics.report_base import (
+    CHART_BARS,
     ZERO,
     Column,
     Report,
@@ -41,7 +42,7 @@ from guanxi.core.filters import parse_id
 from guanxi.core.models import Team
 from guanxi.customers.models import Region
 from guanxi.sales import revenue, selectors, targets
-from guanxi.sales.models import Opportunity, OpportunityStatus, StageKind
+from guanxi.sales.models import Opportunity, OpportunityStatus, StageKind, TargetMetric
 from guanxi.sales.periods import Period
 
 __all__ = ["REPORTS", "Column", "Report", "ReportSpec", "available", "build"]
@@ -248,10 +249,11 @@ def sales_by_region(actor, period: Period) -> Report:
 
 def target_attainment(actor, period: Period) -> Report:
     items = targets.attainment(actor, period, targets.target_list(actor, period))
+    metrics = {value: str(label) for value, label in TargetMetric.choices}
     rows = [
         {
             "subject": targets.subject_label(item["target"]),
-            "metric": item["target"].get_metric_display(),
+            "metric": metrics[item["target"].metric],
             "metric_code": item["target"].metric,
             "target": item["target"].amount,
             "actual": item["actual"],
@@ -274,11 +276,11 @@ def target_attainment(actor, period: Period) -> Report:
         currency=actor.organisation.currency,
         chart={
             "kind": "bar",
-            "labels": [f"{r['subject']} · {r['metric']}" for r in rows],
+            "labels": [f"{r['subject']} · {r['metric']}" for r in rows[:CHART_BARS]],
             "series": [
                 {
                     "name": str(_("Attainment (%)")),
-                    "values": [str(r["percent"] or 0) for r in rows],
+                    "values": [str(r["percent"] or 0) for r in rows[:CHART_BARS]],
                 }
             ],
         },
@@ -286,6 +288,7 @@ def target_attainment(actor, period: Period) -> Report:
             "Revenue counts booked orders and won deals that have no confirmed order; "
             "collections count the money received in the period."
         ),
+        page_limit=50,
     )
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core import access
 from guanxi.sales.models import Instalment, Receipt
 from guanxi.sales.periods import Period
+from guanxi.sales.revenue import base_dimensions, regroup
 from guanxi.sales.sums import money, sum_cents
 
 # Dimensions of instalments and receipts: dimension -> column.
@@ -78,6 +79,7 @@ def aging_by(
     most. Without dimensions, one row for everything the actor sees.
     """
     today = today or today_for(actor.organisation)
+    asked, dimensions = dimensions, tuple(base_dimensions(dimensions))
     columns = [DIMENSIONS[d] for d in dimensions]
     owed = F("amount") - F("paid")
     aggregates = {
@@ -98,12 +100,15 @@ def aging_by(
         item |= {key: money(row[key]) for key, *_rest in BUCKETS}
         item |= {"total": money(row["total"]), "count": row["count"]}
         out.append(item)
-    return out
+    if asked == dimensions:
+        return out
+    return regroup(out, asked, (*(key for key, *_rest in BUCKETS), "total", "count"))
 
 
 def collections_by(actor, period: Period, *dimensions: str) -> list[dict[str, Any]]:
     """Money received in ``period`` (receipts not voided, by the day received), grouped by
     ``dimensions``. Each row: the dimensions' values, ``amount`` and ``count``."""
+    asked, dimensions = dimensions, tuple(base_dimensions(dimensions))
     columns = [DIMENSIONS[d] for d in dimensions]
     qs = access.scoped(actor, Receipt.objects.all(), "payment", team_as_list=True).filter(
         voided_at__isnull=True,
@@ -116,7 +121,7 @@ def collections_by(actor, period: Period, *dimensions: str) -> list[dict[str, An
         rows = list(qs.order_by().values(*columns).annotate(**aggregates))
     else:
         rows = [qs.aggregate(**aggregates)]
-    return [
+    out = [
         {
             **{d: row[c] for d, c in zip(dimensions, columns, strict=True)},
             "amount": money(row["cents"]),
@@ -125,3 +130,4 @@ def collections_by(actor, period: Period, *dimensions: str) -> list[dict[str, An
         for row in rows
         if row["count"]
     ]
+    return out if asked == dimensions else regroup(out, asked, ("amount", "count"))
