@@ -267,3 +267,24 @@ def test_team_as_a_list_scopes_the_same_rows(sales, actor):
     )
     as_list = access.scoped(user, Order.objects.all(), "order", team_as_list=True)
     assert set(as_list.values_list("pk", flat=True)) == as_subquery
+
+
+@pytest.mark.django_db(transaction=True)
+def test_big_sorts_switch_sqlite_to_temporary_files_and_back():
+    from django.db import connection
+
+    from guanxi.sales.sums import big_sorts
+
+    def temp_store():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA temp_store")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "sqlite":
+        with big_sorts():
+            pass
+        return
+    assert temp_store() == 2  # MEMORY, from the settings
+    with big_sorts():
+        assert temp_store() == 1  # FILE
+    assert temp_store() == 2

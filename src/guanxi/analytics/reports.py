@@ -44,6 +44,7 @@ from guanxi.customers.models import Region
 from guanxi.sales import revenue, selectors, targets
 from guanxi.sales.models import Opportunity, OpportunityStatus, StageKind, TargetMetric
 from guanxi.sales.periods import Period
+from guanxi.sales.sums import big_sorts
 
 __all__ = ["REPORTS", "Column", "Report", "ReportSpec", "available", "build"]
 
@@ -372,4 +373,5 @@ def build(actor, name: str, period: Period, **options: Any) -> Report:
         raise NotFound()
     if name != "funnel":
         options = {}
-    return spec.build(actor, period, **options)
+    with big_sorts():
+        return spec.build(actor, period, **options)

@@ -26,6 +26,7 @@ from guanxi.customers.models import Account, Region
 from guanxi.sales import collections, revenue
 from guanxi.sales.models import Target, TargetMetric
 from guanxi.sales.periods import Period
+from guanxi.sales.sums import big_sorts
 
 ZERO = Decimal("0.00")
 
@@ -236,13 +237,16 @@ def attainment(actor, period: Period, targets: list[Target]) -> list[dict[str, A
 
     One grouped query per measure in use, whatever the number of targets.
     """
-    reached = {
-        metric: _Reached(
-            MEASURES[metric](actor, period, _dimensions([t for t in targets if t.metric == metric]))
-        )
-        for metric in {t.metric for t in targets}
-        if metric in MEASURES
-    }
+    with big_sorts():
+        reached = {
+            metric: _Reached(
+                MEASURES[metric](
+                    actor, period, _dimensions([t for t in targets if t.metric == metric])
+                )
+            )
+            for metric in {t.metric for t in targets}
+            if metric in MEASURES
+        }
     out = []
     for target in targets:
         actual = reached[target.metric].of(target) if target.metric in reached else None
