@@ -265,7 +265,7 @@ def test_team_as_a_list_scopes_the_same_rows(sales, actor):
     as_subquery = set(
         access.scoped(user, Order.objects.all(), "order").values_list("pk", flat=True)
     )
-    as_list = access.scoped(user, Order.objects.all(), "order", team_as_list=True)
+    as_list = access.scoped(user, Order.objects.all(), "order", for_totals=True)
     assert set(as_list.values_list("pk", flat=True)) == as_subquery
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Case, Count, IntegerField, Max, Q, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -70,17 +70,22 @@ def funnel(actor, period: Period, *, pipeline: Any = None) -> Report:
     ]
     start, end = period.bounds(actor.organisation.time_zone)
     cohort = (
-        access.scoped(actor, Opportunity.objects.all(), "opportunity", team_as_list=True)
+        access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True)
         .filter(pipeline=chosen, created_at__gte=start, created_at__lt=end)
         .values("id")
     )
+    # The stages are known (open and won ones of the pipeline): filter and rank the spells
+    # by their stage ids instead of joining every spell with its stage, which PostgreSQL
+    # planned as every deal times every stage.
     spells = StageSpell.objects.filter(
-        opportunity__in=cohort,
-        stage__pipeline=chosen,
-        stage__kind__in=[StageKind.OPEN, StageKind.WON],
+        opportunity__in=cohort, stage_id__in=[st.pk for st in stages]
+    )
+    position = Case(
+        *(When(stage_id=st.pk, then=Value(st.position)) for st in stages),
+        output_field=IntegerField(),
     )
     # The furthest stage each deal reached, counted per stage: one GROUP BY over a GROUP BY.
-    inner = spells.order_by().values("opportunity_id").annotate(top=Max("stage__position"))
+    inner = spells.order_by().values("opportunity_id").annotate(top=Max(position))
     sql, params = inner.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT top, COUNT(*) FROM ({sql}) furthest GROUP BY top", params)  # noqa: S608
@@ -135,7 +140,7 @@ def win_rate(actor, period: Period) -> Report:
     """Deals closed in the period, won against lost, per owner and in all."""
     start, end = period.bounds(actor.organisation.time_zone)
     rows_db = list(
-        access.scoped(actor, Opportunity.objects.all(), "opportunity", team_as_list=True)
+        access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True)
         # Won and lost by name (not "not open"): two ranges of the status and close date
         # index instead of every deal of the organisation.
         .filter(

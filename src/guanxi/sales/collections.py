@@ -64,7 +64,7 @@ def _bucket_q(today: date, first: int | None, last: int | None) -> Q:
 def open_instalments(actor) -> models.QuerySet[Instalment]:
     """Instalments the actor may see with something left to pay, in the organisation's
     currency."""
-    return access.scoped(actor, Instalment.objects.all(), "payment", team_as_list=True).filter(
+    return access.scoped(actor, Instalment.objects.all(), "payment", for_totals=True).filter(
         paid__lt=F("amount"), currency=actor.organisation.currency
     )
 
@@ -110,7 +110,7 @@ def collections_by(actor, period: Period, *dimensions: str) -> list[dict[str, An
     ``dimensions``. Each row: the dimensions' values, ``amount`` and ``count``."""
     asked, dimensions = dimensions, tuple(base_dimensions(dimensions))
     columns = [DIMENSIONS[d] for d in dimensions]
-    qs = access.scoped(actor, Receipt.objects.all(), "payment", team_as_list=True).filter(
+    qs = access.scoped(actor, Receipt.objects.all(), "payment", for_totals=True).filter(
         voided_at__isnull=True,
         received_on__gte=period.start,
         received_on__lt=period.end,

@@ -77,7 +77,7 @@ def deal_figures(
     """
     org = actor.organisation
     start, end = period.bounds(org.time_zone)
-    qs = access.scoped(actor, Opportunity.objects.all(), "opportunity", team_as_list=True).filter(
+    qs = access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True).filter(
         Q(status=OpportunityStatus.WON, closed_at__gte=start, closed_at__lt=end)
         | Q(
             status=OpportunityStatus.OPEN,
