@@ -270,21 +270,23 @@ def test_team_as_a_list_scopes_the_same_rows(sales, actor):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_big_sorts_switch_sqlite_to_temporary_files_and_back():
+def test_big_sorts_switch_sqlite_to_small_sorted_runs_and_back():
     from django.db import connection
 
     from guanxi.sales.sums import big_sorts
 
-    def temp_store():
+    def pragmas():
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA temp_store")
-            return cursor.fetchone()[0]
+            temp_store = cursor.fetchone()[0]
+            cursor.execute("PRAGMA cache_size")
+            return temp_store, cursor.fetchone()[0]
 
     if connection.vendor != "sqlite":
         with big_sorts():
             pass
         return
-    assert temp_store() == 2  # MEMORY, from the settings
+    assert pragmas() == (2, -65536)  # MEMORY and 64 MB, from the settings
     with big_sorts():
-        assert temp_store() == 1  # FILE
-    assert temp_store() == 2
+        assert pragmas() == (1, -2000)  # temporary files, SQLite's default cache
+    assert pragmas() == (2, -65536)

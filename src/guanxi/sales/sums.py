@@ -1,9 +1,9 @@
 """Sums of money in SQL that are exact to the cent on both databases, and quick at scale.
 
 SQLite keeps a decimal column with numeric affinity, so ``1234.56`` is stored as a REAL and a
-``SUM`` over a few hundred thousand of them drifts by cents. ``Cents`` turns each amount into
-whole cents first (an exact integer on SQLite, ``numeric`` on PostgreSQL); ``money`` turns the
-sum back into a Decimal rounded to the cent.
+``SUM`` over a few hundred thousand of them drifts by cents. ``sum_cents`` turns each amount
+into whole cents first there (exact integers); PostgreSQL sums ``numeric`` exactly as it is.
+``money`` turns the sum back into a Decimal rounded to the cent.
 
 ``big_sorts`` is for the reports' GROUP BYs over hundreds of thousands of rows.
 """
@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import DecimalField, Func, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, Func, Q, Sum, Value
 
 CENT = Decimal("0.01")
 _WHOLE = DecimalField(max_digits=30, decimal_places=0)
@@ -37,9 +37,13 @@ class Cents(Func):
         )
 
 
-def sum_cents(expression: Any, *, filter: Q | None = None) -> Sum:
+def sum_cents(expression: Any, *, filter: Q | None = None):
     """``SUM`` of a money expression (a column name or an expression) in whole cents."""
-    return Sum(Cents(expression), filter=filter, output_field=_WHOLE)
+    if connection.vendor == "sqlite":
+        return Sum(Cents(expression), filter=filter, output_field=_WHOLE)
+    # PostgreSQL's numeric sums are exact: sum the amounts, then make the sum cents (once,
+    # not once a row: numeric arithmetic is a tenth of a report's time at a million orders).
+    return ExpressionWrapper(Sum(expression, filter=filter) * Value(100), output_field=_WHOLE)
 
 
 def money(cents: Any) -> Decimal:
@@ -49,25 +53,32 @@ def money(cents: Any) -> Decimal:
 
 @contextlib.contextmanager
 def big_sorts() -> Iterator[None]:
-    """Statements inside sort with SQLite's temporary files rather than in its memory.
+    """Statements inside sort the way SQLite sorts large sets fastest.
 
-    guanxi runs SQLite with ``temp_store=MEMORY`` (settings), which suits the small sorts of
-    list pages; grouping a quarter's 350,000 order lines by product sorts a third faster
-    through temporary files, which the operating system keeps in its own cache anyway
-    (measured at a million orders: 265 instead of 430 ms of CPU). The setting is per
-    connection and restored afterwards; PostgreSQL is left alone, and so is a transaction
-    (SQLite refuses the change once one has used temporary storage; requests that only read
-    run outside one).
+    guanxi runs SQLite with a 64 MB page cache and ``temp_store=MEMORY`` (settings), which
+    suit list pages. A GROUP BY over hundreds of thousands of rows sorts them, and SQLite's
+    sorter takes as much memory as the page cache allows: one large in-memory sort is
+    slower than several small sorted runs merged through temporary files (which the
+    operating system keeps in its own cache). Grouping a quarter's 350,000 order lines by
+    product took 490 ms of CPU with the settings, 390 with temporary files and 260 with
+    the default 2 MB cache as well (benchmarks/sales.py). The settings are per connection
+    and restored afterwards; PostgreSQL is left alone, and so is a transaction (SQLite
+    refuses to change temporary storage in one that used it; requests that only read run
+    outside one).
     """
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA temp_store")
-        previous = cursor.fetchone()[0]
+        temp_store = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA cache_size")
+        cache_size = int(cursor.fetchone()[0])
         cursor.execute("PRAGMA temp_store=FILE")
+        cursor.execute("PRAGMA cache_size=-2000")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA temp_store={int(previous)}")
+            cursor.execute(f"PRAGMA cache_size={cache_size}")
+            cursor.execute(f"PRAGMA temp_store={temp_store}")
