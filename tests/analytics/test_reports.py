@@ -5,6 +5,8 @@ The world (tests/conftest.py): Sales > East (east_manager, rep_a, rep_b), North 
 each person owns one 1000.00 deal at Qualification. Here rep_a wins theirs (account in East
 China), rep_b loses theirs and wins a new 500.00 one (account in North China), rep_c takes
 theirs to Negotiation, and admin wins a 2000.00 deal in US dollars (not revenue in CNY).
+None of them has an order, so the won deals are the revenue (tests/sales/test_revenue.py
+has orders).
 """
 
 from __future__ import annotations
@@ -101,17 +103,21 @@ def test_win_rate_and_sales_by_hand(world, period, sold):
     assert _table(reports.build(manager, "sales_by_rep", period), "name", "amount", "count") == [
         ("rep_a", D("1000.00"), 1),
         ("rep_b", D("500.00"), 1),
+        ("All", D("1500.00"), 2),
     ]
     assert _table(reports.build(manager, "sales_by_team", period), "name", "amount") == [
         ("East", D("1500.00")),
+        ("All", D("1500.00")),
     ]
     assert _table(reports.build(manager, "sales_by_region", period), "name", "amount") == [
         ("East China", D("1000.00")),
         ("North China", D("500.00")),
+        ("All", D("1500.00")),
     ]
     # rep_b sees their own sale only; nothing of rep_a's.
     assert _table(reports.build(world.users["rep_b"], "sales_by_rep", period), "name") == [
-        ("rep_b",)
+        ("rep_b",),
+        ("All",),
     ]
 
 
@@ -135,7 +141,7 @@ def test_target_attainment_by_hand(world, period, sold):
         ("East", "revenue", D("1500.00"), D("50.0")),
         ("North China", "revenue", D("500.00"), D("50.0")),
         ("rep_a", "revenue", D("1000.00"), D("50.0")),
-        ("rep_b", "collections", D("0.00"), D("0.0")),  # nothing received yet
+        ("rep_b", "collections", D("0.00"), D("0.0")),
         ("rep_b", "new_customers", D("2"), D("50.0")),
     ]
     # rep_a reads only their own target.

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from guanxi.sales import payment_selectors, payments, targets
+from guanxi.sales import collections, payment_selectors, payments, targets
 from guanxi.sales.models import Receipt
 from guanxi.sales.periods import parse_period
 from tests.sales.factories import make_order
@@ -92,6 +92,6 @@ def test_collections_measure_the_collections_target(world):
     # a rep measures only what they may see
     mine = targets.attainment(rep_a, march, targets.target_list(rep_a, march))
     assert [(i["actual"]) for i in mine] == [D("1500.00")]
-    rows = payment_selectors.collections_by(admin, march, "owner")
+    rows = collections.collections_by(admin, march, "owner")
     assert {r["owner"]: r["count"] for r in rows} == {rep_a.pk: 2, rep_b.pk: 1}
     assert Receipt.objects.filter(voided_at__isnull=False).count() == 1

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from guanxi.analytics import reports
 from guanxi.sales import targets
 from guanxi.sales.forecasts import forecast_submit
 from guanxi.sales.models import ForecastSubmission, Stage, Target
@@ -119,7 +120,7 @@ def test_reports_page_export_and_home_cards(
     )
     manager = client_for(u["manager"])
     manager.get("/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         page = manager.get(f"/reports/?period={period.code}")
     assert page.status_code == 200
     for name in (
@@ -128,17 +129,28 @@ def test_reports_page_export_and_home_cards(
         "sales_by_rep",
         "sales_by_team",
         "sales_by_region",
+        "sales_by_product",
+        "sales_by_category",
         "attainment",
+        "collections_aging",
+        "collections_aging_by_account",
     ):
+        # The page holds a card per report that loads the report itself.
         assert f'data-report="{name}"'.encode() in page.content
-    assert b'id="chart-sales_by_rep" type="application/json"' in page.content
+        assert f'hx-get="/reports/{name}/?period={period.code}"'.encode() in page.content
+    with django_assert_max_num_queries(20):
+        card = manager.get(f"/reports/sales_by_rep/?period={period.code}")
+    assert b'id="chart-sales_by_rep" data-chart="{&quot;kind&quot;: &quot;bar&quot;' in card.content
+    assert b"<html" not in card.content and b"Export CSV" in card.content
     csv = manager.get(f"/reports/sales_by_rep.csv?period={period.code}")
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert "rep_a,1000.00,1" in csv.content.decode("utf-8-sig")
     rep = client_for(u["rep_a"])
     assert rep.get(f"/reports/sales_by_rep.csv?period={period.code}").status_code == 403
-    page = rep.get("/reports/")
-    assert b"rep_b" not in page.content and b"Export CSV" not in page.content
+    card = rep.get("/reports/sales_by_rep/")
+    assert b"rep_a" in card.content
+    assert b"rep_b" not in card.content and b"Export CSV" not in card.content
+    assert rep.get("/reports/nope/").status_code == 404
     home = rep.get("/")
     assert b"Targets" in home.content and b"25.0%" in home.content
     assert manager.get("/reports/?period=2026-13").status_code == 400
@@ -157,5 +169,49 @@ def test_reports_page_queries_do_not_grow_with_deals(
         opportunity_move(actor=u["rep_a"], opportunity=deal, stage=won.pk)
     client = client_for(u["manager"])
     client.get("/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         assert client.get("/reports/").status_code == 200
+    for name in reports.REPORTS:
+        with django_assert_max_num_queries(20):
+            assert client.get(f"/reports/{name}/").status_code == 200
+
+
+def test_the_forecast_grid_comes_a_page_at_a_time(world, client_for, period, monkeypatch):
+    """The head of a large sales force reads the grid page by page ("Load more")."""
+    from guanxi.sales import forecasts
+
+    monkeypatch.setattr(forecasts, "GRID_PAGE", 2)
+    client = client_for(world.users["manager"])
+    page = client.get(f"/forecast/?period={period.code}").content.decode()
+    # manager sees admin, east_manager, manager, rep_a, rep_b, rep_c: two at a time.
+    assert f"forecast-row-{world.users['admin'].pk}" in page
+    assert f"forecast-row-{world.users['rep_a'].pk}" not in page
+    assert "after=east_manager" in page and "Load more" in page
+    more = client.get(
+        f"/forecast/?period={period.code}&after=east_manager", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert more.startswith(f'<tr id="forecast-row-{world.users["manager"].pk}"')
+    assert f"forecast-row-{world.users['rep_a'].pk}" in more and "after=rep_a" in more
+    last = client.get(
+        f"/forecast/?period={period.code}&after=rep_b", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f"forecast-row-{world.users['rep_c'].pk}" in last and "Load more" not in last
+
+
+def test_the_targets_page_comes_a_page_at_a_time(world, client_for, period, monkeypatch):
+    from guanxi.sales import planning_views
+
+    monkeypatch.setattr(planning_views, "TARGETS_PAGE", 2)
+    u = world.users
+    for name in ("rep_a", "rep_b", "rep_c"):
+        targets.target_set(
+            actor=u["admin"], period=period, metric="revenue", user=u[name].pk, amount="100"
+        )
+    client = client_for(u["admin"])
+    page = client.get(f"/targets/?period={period.code}").content.decode()
+    assert "<td>rep_a</td>" in page and "<td>rep_b</td>" in page
+    assert "<td>rep_c</td>" not in page
+    assert "start=2" in page and "Load more" in page
+    more = client.get(f"/targets/?period={period.code}&start=2", HTTP_HX_REQUEST="true")
+    assert more.content.decode().startswith("<tr>") and b"<td>rep_c</td>" in more.content
+    assert b"Load more" not in more.content

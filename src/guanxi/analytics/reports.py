@@ -1,85 +1,54 @@
 """Sales reports: each a table and a chart of one period, computed in the database.
 
 Every report is one function ``(actor, period, **options) -> Report``, registered in
-``REPORTS``; the reports page, the API and the CSV export all go through ``build``. A report
-reads only through the actor's visibility scope (``access.scoped`` via the sales selectors
-and ``revenue``), so a rep's report holds their own deals and a manager's their team's.
-Figures are aggregate SQL (GROUP BY in the database, one or two queries a report), never a
-loop over rows, so they stay quick at millions of deals.
+``REPORTS``; the reports page (one card each, loaded on its own), the API and the CSV export
+all go through ``build``. A report reads only through the actor's visibility scope
+(``access.scoped`` via the sales selectors, ``revenue`` and ``collections``), so a rep's
+report holds their own sales and a manager's their team's. Figures are aggregate SQL (GROUP
+BY in the database, one to three queries a report), never a loop over rows, so they stay
+quick at millions of orders.
 
-Adding a report is one function and one entry: "sales by product" reads order lines once
-orders exist; "collections aging" reads payments due. Neither exists yet.
+Adding a report is one function and one entry. The deal reports (funnel, win rate) and the
+sales reports by rep, team and region are here; those by product and category and the
+collections aging are in ``order_reports``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q
-from django.utils.functional import Promise
+from django.db.models import Avg, Case, Count, IntegerField, Max, Q, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.analytics import order_reports
 from guanxi.analytics.models import StageSpell
+from guanxi.analytics.report_base import (
+    CHART_BARS,
+    ZERO,
+    Column,
+    Report,
+    ReportSpec,
+    bar_chart,
+    percent,
+    sales_note,
+    user_names,
+)
 from guanxi.core import access
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.filters import parse_id
-from guanxi.core.models import Team, User
+from guanxi.core.models import Team
 from guanxi.customers.models import Region
 from guanxi.sales import revenue, selectors, targets
-from guanxi.sales.models import Opportunity, OpportunityStatus, StageKind
+from guanxi.sales.models import Opportunity, OpportunityStatus, StageKind, TargetMetric
 from guanxi.sales.periods import Period
+from guanxi.sales.sums import big_sorts
 
-ZERO = Decimal("0.00")
+__all__ = ["REPORTS", "Column", "Report", "ReportSpec", "available", "build"]
+
 SECONDS_PER_DAY = Decimal(86400)
-
-
-@dataclass
-class Column:
-    key: str
-    label: Any
-    kind: str = "text"  # text, int, money, percent, days
-
-
-@dataclass
-class Report:
-    name: str
-    title: Any
-    period: Period
-    columns: list[Column]
-    rows: list[dict[str, Any]]
-    currency: str
-    # What the chart draws: kind ("bar", "funnel"), the category labels and series
-    # ({"name", "values", "kind"}); the page hands it to ECharts as JSON.
-    chart: dict[str, Any] = field(default_factory=dict)
-    note: Any = ""
-
-    @property
-    def chart_id(self) -> str:
-        return f"chart-{self.name}"
-
-
-@dataclass
-class ReportSpec:
-    name: str
-    title: Promise
-    description: Promise
-    build: Callable[..., Report]
-
-
-def _percent(part: Any, whole: Any) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
-
-
-def _user_names(ids: set[int]) -> dict[int, str]:
-    users = User.objects.filter(pk__in=ids).only("username", "first_name", "last_name")
-    return {u.pk: u.display_name for u in users}
 
 
 # --- Funnel ---------------------------------------------------------------------------------
@@ -101,17 +70,22 @@ def funnel(actor, period: Period, *, pipeline: Any = None) -> Report:
     ]
     start, end = period.bounds(actor.organisation.time_zone)
     cohort = (
-        access.scoped(actor, Opportunity.objects.all(), "opportunity")
+        access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True)
         .filter(pipeline=chosen, created_at__gte=start, created_at__lt=end)
         .values("id")
     )
+    # The stages are known (open and won ones of the pipeline): filter and rank the spells
+    # by their stage ids instead of joining every spell with its stage, which PostgreSQL
+    # planned as every deal times every stage.
     spells = StageSpell.objects.filter(
-        opportunity__in=cohort,
-        stage__pipeline=chosen,
-        stage__kind__in=[StageKind.OPEN, StageKind.WON],
+        opportunity__in=cohort, stage_id__in=[st.pk for st in stages]
+    )
+    position = Case(
+        *(When(stage_id=st.pk, then=Value(st.position)) for st in stages),
+        output_field=IntegerField(),
     )
     # The furthest stage each deal reached, counted per stage: one GROUP BY over a GROUP BY.
-    inner = spells.order_by().values("opportunity_id").annotate(top=Max("stage__position"))
+    inner = spells.order_by().values("opportunity_id").annotate(top=Max(position))
     sql, params = inner.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT top, COUNT(*) FROM ({sql}) furthest GROUP BY top", params)  # noqa: S608
@@ -128,7 +102,7 @@ def funnel(actor, period: Period, *, pipeline: Any = None) -> Report:
         reached = sum(n for top, n in furthest.items() if top >= stage.position)
         rows.append({"stage": stage.name, "reached": reached, "stage_id": stage.pk})
         if i:
-            rows[i - 1]["conversion"] = _percent(reached, rows[i - 1]["reached"])
+            rows[i - 1]["conversion"] = percent(reached, rows[i - 1]["reached"])
         seconds = days.get(stage.pk)
         rows[-1]["days"] = (
             (Decimal(seconds) / SECONDS_PER_DAY).quantize(Decimal("0.1"))
@@ -166,9 +140,14 @@ def win_rate(actor, period: Period) -> Report:
     """Deals closed in the period, won against lost, per owner and in all."""
     start, end = period.bounds(actor.organisation.time_zone)
     rows_db = list(
-        access.scoped(actor, Opportunity.objects.all(), "opportunity")
-        .filter(closed_at__gte=start, closed_at__lt=end)
-        .exclude(status=OpportunityStatus.OPEN)
+        access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True)
+        # Won and lost by name (not "not open"): two ranges of the status and close date
+        # index instead of every deal of the organisation.
+        .filter(
+            status__in=[OpportunityStatus.WON, OpportunityStatus.LOST],
+            closed_at__gte=start,
+            closed_at__lt=end,
+        )
         .order_by()
         .values("owner_id")
         .annotate(
@@ -176,21 +155,21 @@ def win_rate(actor, period: Period) -> Report:
             lost=Count("id", filter=Q(status=OpportunityStatus.LOST)),
         )
     )
-    names = _user_names({r["owner_id"] for r in rows_db})
+    names = user_names({r["owner_id"] for r in rows_db})
     rows = sorted(
         (
             {
                 "owner": names.get(r["owner_id"], "—"),
                 "won": r["won"],
                 "lost": r["lost"],
-                "rate": _percent(r["won"], r["won"] + r["lost"]),
+                "rate": percent(r["won"], r["won"] + r["lost"]),
             }
             for r in rows_db
         ),
         key=lambda r: (-(r["rate"] or 0), r["owner"]),
     )
     won, lost = sum(r["won"] for r in rows), sum(r["lost"] for r in rows)
-    total = {"owner": str(_("All")), "won": won, "lost": lost, "rate": _percent(won, won + lost)}
+    total = {"owner": str(_("All")), "won": won, "lost": lost, "rate": percent(won, won + lost)}
     return Report(
         name="win_rate",
         title=_("Win rate"),
@@ -218,13 +197,18 @@ def win_rate(actor, period: Period) -> Report:
 # --- Sales by rep, team, region -------------------------------------------------------------
 
 
-def _sales_report(actor, period: Period, name: str, title, label, keyed: list[tuple]) -> Report:
-    """``keyed``: (label, amount, count) per row, largest first."""
+def sales_report(actor, period: Period, name: str, title, label, keyed: list[tuple]) -> Report:
+    """``keyed``: (label, amount, count) per row, shown largest first, then their total."""
     rows = [
         {"name": lbl, "amount": Decimal(amount).quantize(ZERO), "count": count}
         for lbl, amount, count in sorted(keyed, key=lambda r: (-r[1], str(r[0])))
     ]
     currency = actor.organisation.currency
+    total = {
+        "name": str(_("All")),
+        "amount": sum((r["amount"] for r in rows), ZERO),
+        "count": sum(r["count"] for r in rows),
+    }
     return Report(
         name=name,
         title=title,
@@ -232,25 +216,22 @@ def _sales_report(actor, period: Period, name: str, title, label, keyed: list[tu
         columns=[
             Column("name", label),
             Column("amount", _("Revenue"), "money"),
-            Column("count", _("Deals won"), "int"),
+            Column("count", _("Orders and deals"), "int"),
         ],
-        rows=rows,
+        rows=[*rows, total] if rows else [],
         currency=currency,
-        chart={
-            "kind": "bar",
-            "labels": [str(r["name"]) for r in rows],
-            "series": [{"name": str(_("Revenue")), "values": [str(r["amount"]) for r in rows]}],
-        },
-        note=_("Won deals in %(currency)s, by the day they were won in %(period)s.")
-        % {"currency": currency, "period": period.label},
+        chart=bar_chart(rows, "name", [(_("Revenue"), "amount")]),
+        note=sales_note(currency, period),
+        page_limit=50,
+        total=bool(rows),
     )
 
 
 def sales_by_rep(actor, period: Period) -> Report:
     rows = revenue.revenue_by(actor, period, "owner")
-    names = _user_names({r["owner"] for r in rows})
+    names = user_names({r["owner"] for r in rows})
     keyed = [(names.get(r["owner"], "—"), r["amount"], r["count"]) for r in rows]
-    return _sales_report(actor, period, "sales_by_rep", _("Sales by rep"), _("Owner"), keyed)
+    return sales_report(actor, period, "sales_by_rep", _("Sales by rep"), _("Owner"), keyed)
 
 
 def sales_by_team(actor, period: Period) -> Report:
@@ -259,14 +240,14 @@ def sales_by_team(actor, period: Period) -> Report:
         Team.objects.filter(pk__in={r["team"] for r in rows if r["team"]}).values_list("pk", "name")
     )
     keyed = [(teams.get(r["team"], str(_("No team"))), r["amount"], r["count"]) for r in rows]
-    return _sales_report(actor, period, "sales_by_team", _("Sales by team"), _("Team"), keyed)
+    return sales_report(actor, period, "sales_by_team", _("Sales by team"), _("Team"), keyed)
 
 
 def sales_by_region(actor, period: Period) -> Report:
     rows = revenue.revenue_by(actor, period, "region")
     labels = dict(Region.choices)
     keyed = [(str(labels.get(r["region"], _("No region"))), r["amount"], r["count"]) for r in rows]
-    return _sales_report(actor, period, "sales_by_region", _("Sales by region"), _("Region"), keyed)
+    return sales_report(actor, period, "sales_by_region", _("Sales by region"), _("Region"), keyed)
 
 
 # --- Target attainment ----------------------------------------------------------------------
@@ -274,10 +255,11 @@ def sales_by_region(actor, period: Period) -> Report:
 
 def target_attainment(actor, period: Period) -> Report:
     items = targets.attainment(actor, period, targets.target_list(actor, period))
+    metrics = {value: str(label) for value, label in TargetMetric.choices}
     rows = [
         {
             "subject": targets.subject_label(item["target"]),
-            "metric": item["target"].get_metric_display(),
+            "metric": metrics[item["target"].metric],
             "metric_code": item["target"].metric,
             "target": item["target"].amount,
             "actual": item["actual"],
@@ -300,14 +282,19 @@ def target_attainment(actor, period: Period) -> Report:
         currency=actor.organisation.currency,
         chart={
             "kind": "bar",
-            "labels": [f"{r['subject']} · {r['metric']}" for r in rows],
+            "labels": [f"{r['subject']} · {r['metric']}" for r in rows[:CHART_BARS]],
             "series": [
                 {
                     "name": str(_("Attainment (%)")),
-                    "values": [str(r["percent"] or 0) for r in rows],
+                    "values": [str(r["percent"] or 0) for r in rows[:CHART_BARS]],
                 }
             ],
         },
+        note=_(
+            "Revenue counts booked orders and won deals that have no confirmed order; "
+            "collections count the money received in the period."
+        ),
+        page_limit=50,
     )
 
 
@@ -345,10 +332,34 @@ REPORTS: dict[str, ReportSpec] = {
             sales_by_region,
         ),
         ReportSpec(
+            "sales_by_product",
+            gettext_lazy("Sales by product"),
+            gettext_lazy("Revenue and quantity per product, from the order lines."),
+            order_reports.sales_by_product,
+        ),
+        ReportSpec(
+            "sales_by_category",
+            gettext_lazy("Sales by product category"),
+            gettext_lazy("Revenue per product category, from the order lines."),
+            order_reports.sales_by_category,
+        ),
+        ReportSpec(
             "attainment",
             gettext_lazy("Target attainment"),
             gettext_lazy("Each target against what was reached."),
             target_attainment,
+        ),
+        ReportSpec(
+            "collections_aging",
+            gettext_lazy("Collections aging by owner"),
+            gettext_lazy("What customers owe today, by days past due, per owner."),
+            order_reports.collections_aging,
+        ),
+        ReportSpec(
+            "collections_aging_by_account",
+            gettext_lazy("Collections aging by account"),
+            gettext_lazy("What customers owe today, by days past due, per account."),
+            order_reports.collections_aging_by_account,
         ),
     )
 }
@@ -367,4 +378,5 @@ def build(actor, name: str, period: Period, **options: Any) -> Report:
         raise NotFound()
     if name != "funnel":
         options = {}
-    return spec.build(actor, period, **options)
+    with big_sorts():
+        return spec.build(actor, period, **options)

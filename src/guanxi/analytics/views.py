@@ -1,4 +1,8 @@
-"""The reports page (charts and tables of one period) and each report's CSV download."""
+"""The reports page, each report's card (loaded on its own by the page) and CSV download.
+
+The page itself only lists the reports the actor may read; each card then asks for its
+report (htmx, on load), so the page shows at once and a slower report holds up no other.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +16,44 @@ from guanxi.sales.periods import chosen_period, period_choices
 from guanxi.web.ui import page
 
 
+def _query(period, pipeline: str) -> str:
+    return f"period={period.code}" + (f"&pipeline={pipeline}" if pipeline else "")
+
+
 @page
 def report_index(request):
     actor = request.user
     access.require_right(actor, "report", "read")
     period = chosen_period(request.GET.get("period"), actor.organisation.time_zone)
     pipeline = request.GET.get("pipeline", "")
-    built = []
-    for spec in reports.available(actor):
-        options = {"pipeline": pipeline} if spec.name == "funnel" else {}
-        built.append(reports.build(actor, spec.name, period, **options))
     return render(
         request,
         "analytics/reports.html",
         {
             "period": period,
-            "reports": built,
+            "specs": reports.available(actor),
+            "query": _query(period, pipeline),
             "pipelines": selectors.pipeline_list(actor),
             "pipeline": pipeline,
-            "can_export": access.has_right(actor, "report", "export"),
             "periods": period_choices(period, actor.organisation.time_zone),
+        },
+    )
+
+
+@page
+def report_card(request, name: str):
+    """One report's card: chart, table and export link."""
+    actor = request.user
+    period = chosen_period(request.GET.get("period"), actor.organisation.time_zone)
+    pipeline = request.GET.get("pipeline", "")
+    report = reports.build(actor, name, period, pipeline=pipeline)
+    return render(
+        request,
+        "analytics/_report.html",
+        {
+            "report": report,
+            "query": _query(period, pipeline),
+            "can_export": access.has_right(actor, "report", "export"),
         },
     )
 

@@ -149,6 +149,10 @@ def database_config(url: str) -> dict:
         # Generic plans from automatic prepared statements can turn an index search into a
         # table scan; keep psycopg from preparing statements behind our back.
         config.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        # No JIT compilation: the reports' sums over a quarter of a million orders cost
+        # enough to trigger it, and compiling took longer than running them (540 of 960 ms
+        # for sales by product, benchmarks/sales.py).
+        config["OPTIONS"].setdefault("options", "-c jit=off")
     return config
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import NotFound, PermissionDenied
@@ -203,9 +203,22 @@ def _visible_users_q(actor: User) -> models.Q | None:
 
 
 def scoped(
-    actor: User | None, qs: models.QuerySet[M], obj_type: str, action: str = "read"
+    actor: User | None,
+    qs: models.QuerySet[M],
+    obj_type: str,
+    action: str = "read",
+    *,
+    for_totals: bool = False,
 ) -> models.QuerySet[M]:
-    """The rows of ``qs`` the actor may act on; empty without the right."""
+    """The rows of ``qs`` the actor may act on; empty without the right.
+
+    ``for_totals``: the query sums a period of a large table (reports). On SQLite a team is
+    then read first and filtered on as values: given a subquery, SQLite cannot tell how many
+    owners it yields and reads every row of each owner through the owner index instead of
+    the period's rows through the period index (seconds instead of a tenth at a million
+    orders). PostgreSQL keeps the subquery, which it joins by hashing; a long list of values
+    it tries as an index condition and reads the whole table instead.
+    """
     from guanxi.core.models import User as UserModel
 
     if not has_right(actor, obj_type, action):
@@ -218,6 +231,8 @@ def scoped(
         if scope_of(actor) == Scope.OWN or actor.team_id is None:
             return qs.filter(owner_id=actor.pk)  # the common case, straight onto the index
         team = UserModel.objects.filter(users_q, organisation_id=actor.organisation_id)
+        if for_totals and connection.vendor == "sqlite":
+            return qs.filter(owner_id__in=list(team.values_list("id", flat=True)))
         qs = qs.filter(owner_id__in=team.values("id"))
     return qs
 

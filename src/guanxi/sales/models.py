@@ -152,6 +152,16 @@ class Opportunity(OwnedModel):
                 fields=["organisation", "status", "closed_at", "owner"],
                 name="opp_status_closed_idx",
             ),
+            # The funnel's cohort: deals of a pipeline created in a period.
+            models.Index(
+                fields=["organisation", "pipeline", "created_at", "owner"],
+                name="opp_created_idx",
+            ),
+            # Open deals expected to close in a period (the forecast's figures).
+            models.Index(
+                fields=["organisation", "status", "expected_close", "owner"],
+                name="opp_expected_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -758,10 +768,19 @@ class Order(OwnedModel):
             ),
             models.Index(fields=["organisation", "account", "status"], name="order_account_idx"),
             models.Index(fields=["organisation", "opportunity"], name="order_opportunity_idx"),
-            # Revenue of a period (booked orders by confirmation time) for reports and targets.
+            # Revenue of a period (booked orders by confirmation time) for reports and targets,
+            # with what the sums read, so they need not visit the table.
             models.Index(
-                fields=["organisation", "status", "confirmed_at", "owner"],
-                name="order_booked_idx",
+                fields=[
+                    "organisation",
+                    "status",
+                    "confirmed_at",
+                    "currency",
+                    "owner",
+                    "account",
+                    "total",
+                ],
+                name="order_revenue_idx",
             ),
         ]
 
@@ -780,7 +799,13 @@ class OrderLine(PricedLine):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["order_id", "position", "id"]
-        indexes = [models.Index(fields=["organisation", "product"], name="orderline_product_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "product"], name="orderline_product_idx"),
+            # An order's lines; with what sales by product sum, read from the index alone.
+            models.Index(
+                fields=["order", "product", "total", "quantity"], name="orderline_order_idx"
+            ),
+        ]
 
 
 class ContractStatus(models.TextChoices):
@@ -955,6 +980,27 @@ class Instalment(OwnedModel):
                 fields=["organisation", "owner", "due_date"], name="instalment_owner_due_idx"
             ),
             models.Index(fields=["organisation", "account"], name="instalment_account_idx"),
+            # What is still owed (the collections aging): only open instalments, with the
+            # columns the aging sums, so the report reads a small index and not the table;
+            # one in the order of each grouping (by owner, by account), so neither sorts.
+            models.Index(
+                fields=["organisation", "owner", "due_date", "currency", "amount", "paid"],
+                condition=models.Q(paid__lt=models.F("amount")),
+                name="instalment_open_idx",
+            ),
+            models.Index(
+                fields=[
+                    "organisation",
+                    "account",
+                    "owner",
+                    "due_date",
+                    "currency",
+                    "amount",
+                    "paid",
+                ],
+                condition=models.Q(paid__lt=models.F("amount")),
+                name="instalment_open_account_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1040,9 +1086,18 @@ class Receipt(OwnedModel):
             models.Index(
                 fields=["organisation", "owner", "updated_at", "id"], name="receipt_owner_idx"
             ),
-            # Collections of a period (targets and reports).
+            # Collections of a period (targets and reports), with what the sums read.
             models.Index(
-                fields=["organisation", "received_on", "owner"], name="receipt_received_idx"
+                fields=[
+                    "organisation",
+                    "received_on",
+                    "owner",
+                    "currency",
+                    "voided_at",
+                    "account",
+                    "amount",
+                ],
+                name="receipt_collected_idx",
             ),
         ]
 

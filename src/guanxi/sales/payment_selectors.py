@@ -1,8 +1,9 @@
 """Reads for payments: open instalments (receivables), aging, receipts, collections, panels.
 
 Every read goes through ``access.scoped(actor, …, "payment")``; instalments and receipts
-carry the owner of their order or contract, so the scope needs no join. ``aging_by`` and
-``collections_by`` group in the database (one query each) for pages, targets and reports.
+carry the owner of their order or contract, so the scope needs no join. ``aging_by`` groups
+in the database (one query) for the receivables page; the reports and the collections
+target read ``guanxi.sales.collections``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from guanxi.sales.models import (
     Order,
     Receipt,
 )
-from guanxi.sales.periods import Period
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -291,44 +291,6 @@ def receipt_get(actor, pk: Any) -> Receipt:
         "payment",
         pk,
     )
-
-
-# --- Collections ------------------------------------------------------------------------------
-
-
-def collection_lines(actor, period: Period) -> models.QuerySet[Receipt]:
-    """Money received in ``period`` (by ``received_on``) that the actor may see: receipts
-    not voided, in the organisation's currency (guanxi keeps no exchange rates for them)."""
-    org = actor.organisation
-    return access.scoped(actor, Receipt.objects.all(), "payment").filter(
-        voided_at__isnull=True,
-        currency=org.currency,
-        received_on__gte=period.start,
-        received_on__lt=period.end,
-    )
-
-
-def collections_by(actor, period: Period, *dimensions: str) -> list[dict[str, Any]]:
-    """Collections of a period grouped by ``dimensions`` (keys of DIMENSIONS): one GROUP BY.
-
-    Each row: the dimensions' values, ``amount`` (Decimal) and ``count`` (receipts). The
-    targets' "collections" measure reads this.
-    """
-    columns = [DIMENSIONS[d] for d in dimensions]
-    rows = (
-        collection_lines(actor, period)
-        .order_by()
-        .values(*columns)
-        .annotate(amount=Sum("amount"), count=Count("*"))
-    )
-    return [
-        {
-            **{d: row[c] for d, c in zip(dimensions, columns, strict=True)},
-            "amount": row["amount"] or ZERO,
-            "count": row["count"],
-        }
-        for row in rows
-    ]
 
 
 # --- An order's or contract's payments, and an account's ------------------------------------

@@ -3,6 +3,8 @@ targets (with attainment; managers and admins set them)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,12 +13,15 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core import access
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.filters import parse_id
 from guanxi.core.models import Scope, User
 from guanxi.customers.models import Region
 from guanxi.sales import forecasts, targets
 from guanxi.sales.periods import Period, chosen_period, period_choices
 from guanxi.sales.planning_forms import AdjustForm, ForecastForm, TargetForm
 from guanxi.web.ui import apply_errors, is_htmx, page
+
+TARGETS_PAGE = 100  # targets the targets page shows before "Load more"
 
 
 def _period(request) -> Period:
@@ -57,6 +62,24 @@ def forecast(request):
             )
             return redirect(_back("planning:forecast", period))
     manager = access.scope_of(actor) != Scope.OWN
+    grid, following = (
+        forecasts.forecast_grid(actor, period, after=request.GET.get("after", ""))
+        if manager
+        else ([], None)
+    )
+    grid_context = {
+        "grid": grid,
+        "currency": actor.organisation.currency,
+        "next_url": (
+            reverse("planning:forecast")
+            + "?"
+            + urlencode({"period": period.code, "after": following})
+            if following
+            else ""
+        ),
+    }
+    if is_htmx(request) and request.GET.get("after"):  # "Load more": the next rows
+        return render(request, "sales/_forecast_rows.html", grid_context)
     return render(
         request,
         "sales/forecast.html",
@@ -66,9 +89,8 @@ def forecast(request):
             "mine": mine,
             "figures": figures or forecasts.empty_figures(),
             "form": form,
-            "currency": actor.organisation.currency,
-            "grid": forecasts.forecast_grid(actor, period) if manager else [],
             "rollup": forecasts.forecast_rollup(actor, period) if manager else [],
+            **grid_context,
         },
         status=400 if form.errors else 200,
     )
@@ -171,7 +193,12 @@ def targets_page(request):
             else:
                 messages.success(request, _("Target saved."))
                 return redirect(_back("planning:targets", period))
-    items = targets.attainment(actor, period, targets.target_list(actor, period))
+    # A page of targets at a time ("Load more"): an administrator of a large sales force has
+    # a thousand of them a period. The list of a period is bounded, so a plain offset.
+    found = targets.target_list(actor, period)
+    start = min(max(parse_id(request.GET.get("start")) or 0, 0), len(found))
+    items = targets.attainment(actor, period, found[start : start + TARGETS_PAGE])
+    following = start + TARGETS_PAGE if start + TARGETS_PAGE < len(found) else None
     # The choices are exactly what the actor may set (access.can_set_target), no query a row.
     settable = {key for _label, choices in subjects for key, _name in choices}
     for item in items:
@@ -185,15 +212,27 @@ def targets_page(request):
             else f"region:{t.region}"
         )
         item["can_change"] = key in settable
+    rows = {
+        "items": items,
+        "currency": actor.organisation.currency,
+        "next_url": (
+            reverse("planning:targets")
+            + "?"
+            + urlencode({"period": period.code, "start": following})
+            if following
+            else ""
+        ),
+    }
+    if is_htmx(request) and request.GET.get("start"):  # "Load more": the next rows
+        return render(request, "sales/_target_rows.html", rows)
     return render(
         request,
         "sales/targets.html",
         {
             "period": period,
             "periods": period_choices(period, actor.organisation.time_zone),
-            "items": items,
+            **rows,
             "form": form,
-            "currency": actor.organisation.currency,
         },
         status=400 if form is not None and form.errors else 200,
     )

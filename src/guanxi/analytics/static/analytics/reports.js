@@ -1,4 +1,5 @@
-/* Draw each report's chart with ECharts from the JSON the page carries (no inline scripts). */
+/* Draw each report's chart with ECharts from the JSON its element carries in data-chart
+   (an attribute, not a script tag: htmx drops script tags from the cards it loads). */
 (function () {
   "use strict";
 
@@ -39,9 +40,7 @@
     if (!window.echarts) return;
     (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.getAttribute("data-rendered")) return;
-      var source = document.getElementById(el.getAttribute("data-chart"));
-      if (!source) return;
-      var spec = JSON.parse(source.textContent);
+      var spec = JSON.parse(el.getAttribute("data-chart") || "{}");
       if (!spec.labels || !spec.labels.length) return;
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option(spec));
@@ -51,5 +50,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
+  // Each report card arrives on its own and replaces its placeholder (outerHTML): draw
+  // the charts of new content wherever it lands.
+  document.addEventListener("htmx:load", function (e) { draw(e.detail.elt || e.target); });
 })();
