@@ -161,7 +161,8 @@ def revenue_by(actor, period: Period, *dimensions: str) -> list[dict[str, Any]]:
     and won deals without an order in the group) and ``deals`` (of which won deals). With
     "product" or "category" the orders are read line by line: ``count`` is then the order
     lines (and won deals), and each row also has ``quantity`` (None for the deals' row,
-    which has no product). Two GROUP BYs in the database, whatever the number of rows.
+    which has no product). A GROUP BY per source in the database (and a look-up of teams or
+    categories), whatever the number of sales.
     """
     unknown = set(dimensions) - set(DIMENSIONS)
     if unknown:
