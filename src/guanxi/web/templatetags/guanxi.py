@@ -124,7 +124,8 @@ def overdue(activity) -> bool:
 
 @register.filter
 def percent(value: Any) -> str:
-    return _("%(value)s%%") % {"value": value}
+    # "42%" in English and in Chinese alike: nothing to translate.
+    return f"{value}%"
 
 
 @register.filter
@@ -132,7 +133,7 @@ def share(value: Any) -> str:
     """A fraction (0.42) as a whole percentage ("42%")."""
     if value in (None, ""):
         return "—"
-    return _("%(value)s%%") % {"value": round(float(value) * 100)}
+    return percent(round(float(value) * 100))
 
 
 @register.filter
