@@ -1,5 +1,7 @@
-"""A quote in a real browser: lines with a promotion and a discount that needs approval, the
-manager approves it, the PDF downloads and the quote goes out by email."""
+"""Quote to cash in a real browser: a quote with a promotion and a discount that needs
+approval, the manager approves it, the PDF downloads and the quote goes out by email in
+Chinese, the customer accepts, the order is confirmed, two instalments are paid, and the
+home page's targets, the forecast and the reports show the sale."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pypdf import PdfReader
 
 from tests.browser.conftest import HAVE_CHROMIUM, SHOTS, Page
 from tests.sales.conftest import make_catalogue
+from tests.sales.test_lead_to_cash_api import attachment_text
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,7 +25,9 @@ pytestmark = [
 def sales_team(db):
     from guanxi.core.services import team_create
     from guanxi.customers.services import account_create
+    from guanxi.sales.periods import PeriodKind, current_period
     from guanxi.sales.services import opportunity_create
+    from guanxi.sales.targets import target_set
     from tests.conftest import make_org, make_user
 
     org = make_org("Xinwei Foods")
@@ -35,10 +40,13 @@ def sales_team(db):
     deal = opportunity_create(
         actor=rep, data={"name": "春节礼盒采购", "account": account, "amount": "50000"}
     )
+    month = current_period(PeriodKind.MONTH, org.time_zone)
+    for metric, amount in (("revenue", "2000"), ("collections", "1000")):
+        target_set(actor=admin, period=month, metric=metric, amount=amount, user=rep.pk)
     return {"deal": deal, "cat": cat}
 
 
-def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smtp):
+def test_quote_to_cash(browser, live_server, sales_team, smtp):
     from guanxi.sales.models import Quote
 
     deal, cat = sales_team["deal"], sales_team["cat"]
@@ -46,6 +54,11 @@ def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smt
     page = rep.login("ren")
     page.goto(f"{rep.base_url}/deals/{deal.pk}/")
     page.click("#deal-quotes button:has-text('New quote')")
+    page.wait_for_selector("h1#quote-name")
+    # the customer reads Chinese, whatever the rep's screen shows
+    page.click("a:has-text('Edit terms')")
+    page.select_option("#id_language", "zh-hans")
+    page.click("button:has-text('Save')")
     page.wait_for_selector("h1#quote-name")
     # a line of rice: ten bags reach the promotion's quantity break
     page.select_option("#id_product", str(cat.rice.pk))
@@ -94,6 +107,49 @@ def test_quote_with_approval_pdf_and_email(browser, live_server, sales_team, smt
     page.wait_for_selector(".record-header:has-text('Sent')")
     assert len(smtp.messages) == 1
     assert smtp.messages[0].rcpt_tos == ["buyer@huadong.example.cn"]
+    _name, text = attachment_text(smtp.messages[0])  # the quote's language: Chinese
+    for words in ("报价单", "客户", "单价", "五常有机大米 5kg", "¥1,442.30"):
+        assert words in text, words
+
+    # The customer accepts; the order is made from the quote and confirmed: the deal is won.
+    page.click("button:has-text('Customer accepted')")
+    page.wait_for_selector(".record-header:has-text('Accepted')")
+    page.click("button:has-text('Create order')")
+    page.wait_for_selector("h1#order-name")
+    assert page.inner_text("#order-total") == "¥1,442.30"
+    page.click("button:has-text('Confirm')")
+    page.wait_for_selector(".record-header:has-text('Confirmed')")
+    assert "Won" in page.inner_text(".timeline")
+
+    # A 30 % deposit and the rest on delivery; each paid by its own receipt.
+    page.click("#payments-panel summary:has-text('Set a plan')")
+    page.select_option("#id_preset-preset", "deposit_30")
+    page.click("button:has-text('Use this plan')")
+    page.wait_for_selector("#payment-plan tbody tr:nth-child(2)")
+    plan = page.inner_text("#payment-plan")
+    assert "¥432.69" in plan and "¥1,009.61" in plan
+    for amount, reference in (("432.69", "ICBC-001"), ("1009.61", "ICBC-002")):
+        page.fill("#receipt-form input[name$='amount']", amount)
+        page.fill("#receipt-form input[name$='reference']", reference)
+        page.click("#receipt-form button:has-text('Record payment')")
+        page.wait_for_selector(f"#payment-receipts td:has-text('{reference}')")
+    assert page.inner_text("#payments-paid") == "¥1,442.30"
+    assert page.inner_text("#payments-outstanding") == "¥0.00"
+    page.screenshot(path=str(SHOTS / "guanxi-order-paid.png"), full_page=True)
+
+    # The rep's home page, forecast and reports show the sale.
+    page.goto(rep.base_url + "/")
+    cards = page.inner_text(".attainment-cards")
+    assert "¥1,442.30 / ¥2,000.00" in cards and "¥1,442.30 / ¥1,000.00" in cards
+    page.goto(rep.base_url + "/forecast/")
+    won = page.locator(".figure-inline:has-text('Won') .figure-value")
+    assert won.inner_text() == "¥1,442.30"  # the order's total, not the deal's ¥50,000
+    mpage.goto(boss.base_url + "/reports/")
+    mpage.wait_for_selector("[data-report='sales_by_rep'] table")
+    assert "¥1,442.30" in mpage.inner_text("[data-report='sales_by_rep'] table")
+    mpage.wait_for_selector("[data-report='sales_by_product'] table")
+    by_product = mpage.inner_text("[data-report='sales_by_product'] table")
+    assert "¥1,035.50" in by_product and "¥406.80" in by_product
     rep.assert_no_csp_errors()
     boss.assert_no_csp_errors()
     rep.context.close()

@@ -171,3 +171,22 @@ def test_deal_categories_and_the_suggested_submission(world, period):
     assert set(deal_figures(rep, period)) == {rep.pk}
     with pytest.raises(ValidationFailed):
         opportunity_update(actor=rep, opportunity=deal, data={"forecast_category": "closed"})
+
+
+def test_a_deal_won_by_its_order_closes_at_the_order_total(world, period, cat):
+    """Confirming an order wins its deal; the forecast's closed figure is then the order's
+    total (what the targets and reports count), not the amount guessed on the deal."""
+    from guanxi.sales import orders
+
+    rep = world.users["rep_a"]
+    deal = world.records["rep_a"].opportunity  # 1000 estimated
+    order = orders.order_create(actor=rep, data={"opportunity": deal.pk})
+    orders.order_line_add(actor=rep, order=order, product=cat.rice, quantity="2")
+    order = orders.order_confirm(actor=rep, order=order)
+    assert order.total != D("1000.00")
+    figures = deal_figures(rep, period)[rep.pk]
+    assert figures["closed"] == order.total
+    assert figures["weighted"] == D("0.00")
+    manager = world.users["east_manager"]
+    assert deal_figures(manager, period, owners=[rep.pk])[rep.pk]["closed"] == order.total
+    assert rep.pk not in deal_figures(manager, period, owners=[world.users["rep_b"].pk])

@@ -1,6 +1,7 @@
 """Forecasts: categories on deals, each rep's submission, managers' adjustments, roll-ups.
 
-Every deal counts in one forecast category: won deals are *closed*; an open deal takes the
+Every sale counts in one forecast category: what was sold in the period is *closed* (its
+booked revenue: confirmed orders, and won deals without one); an open deal takes the
 category its owner chose, or else one that follows its stage's probability (commit from
 75 %, best case from 50 %, pipeline below); lost deals count nowhere. A rep submits, per
 month or quarter, the figures they stand behind — *commit* and *best case*, offered
@@ -68,26 +69,29 @@ def empty_figures() -> dict[str, Decimal]:
 def deal_figures(
     actor, period: Period, *, owner: User | None = None, owners: list[int] | None = None
 ) -> dict[int, dict]:
-    """Per owner: won (closed), commit, best case and pipeline amounts of the period, and
-    the weighted pipeline (amount × stage probability of open deals) — one query.
+    """Per owner: closed, commit, best case and pipeline amounts of the period, and the
+    weighted pipeline (amount × stage probability of open deals).
 
-    Open deals count for the period their expected close falls in; won deals for the one
-    they were won in. Amounts in the organisation's currency only. ``owner`` or ``owners``
-    (ids) narrow it to some of the people the actor sees.
+    *Closed* is what was sold: the booked revenue of the period (``sales.revenue``: the
+    orders confirmed in it, and deals won in it that never had an order), the same figure
+    the targets and the reports show. A deal won by confirming its order counts at the
+    order's total, not at the amount estimated on the deal. Open deals count for the period
+    their expected close falls in, in the category of ``category_expression``. Amounts in
+    the organisation's currency only. ``owner`` or ``owners`` (ids) narrow it to some of
+    the people the actor sees. One GROUP BY over the open deals and one per source of
+    revenue.
     """
+    from guanxi.sales.revenue import revenue_by
+
     org = actor.organisation
-    start, end = period.bounds(org.time_zone)
+    if owner is not None:
+        owners = [owner.pk]
     qs = access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True).filter(
-        Q(status=OpportunityStatus.WON, closed_at__gte=start, closed_at__lt=end)
-        | Q(
-            status=OpportunityStatus.OPEN,
-            expected_close__gte=period.start,
-            expected_close__lt=period.end,
-        ),
+        status=OpportunityStatus.OPEN,
+        expected_close__gte=period.start,
+        expected_close__lt=period.end,
         currency=org.currency,
     )
-    if owner is not None:
-        qs = qs.filter(owner=owner)
     if owners is not None:
         qs = qs.filter(owner_id__in=owners)
     rows = (
@@ -100,15 +104,16 @@ def deal_figures(
                 F("amount") * F("stage__probability"),
                 output_field=models.DecimalField(max_digits=20, decimal_places=2),
             ),
-            n=Count("*"),
         )
     )
     out: dict[int, dict] = {}
     for row in rows:
         figures = out.setdefault(row["owner_id"], empty_figures())
         figures[row["category"]] = Decimal(row["total"] or 0).quantize(ZERO)
-        if row["category"] != ForecastCategory.CLOSED:
-            figures["weighted"] += (Decimal(row["weighted"] or 0) / 100).quantize(ZERO)
+        figures["weighted"] += (Decimal(row["weighted"] or 0) / 100).quantize(ZERO)
+    for row in revenue_by(actor, period, "owner", owners=owners):
+        if row["count"]:
+            out.setdefault(row["owner"], empty_figures())[ForecastCategory.CLOSED] = row["amount"]
     return out
 
 

@@ -34,6 +34,7 @@ from guanxi.sales.models import (
     Order,
     Receipt,
 )
+from guanxi.sales.sums import money, sum_cents
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -203,7 +204,8 @@ def aging_by(
     row also has its ``currency``.
 
     Each row: the dimensions' values, ``bucket`` (a key of AGING_BUCKETS), ``currency``,
-    ``amount`` (Decimal) and ``count`` (instalments).
+    ``amount`` (Decimal, exact to the cent: summed in cents, ``sales.sums``) and ``count``
+    (instalments).
     """
     today = today or today_for(actor.organisation)
     names = [d for d in dimensions if d != "currency"] + ["currency"]
@@ -213,13 +215,13 @@ def aging_by(
         .order_by()
         .annotate(bucket=_bucket(today))
         .values(*columns, "bucket")
-        .annotate(amount=Sum(outstanding_expr(), output_field=MONEY), count=Count("*"))
+        .annotate(cents=sum_cents(outstanding_expr()), count=Count("*"))
     )
     return [
         {
             **{d: row[c] for d, c in zip(names, columns, strict=True)},
             "bucket": row["bucket"],
-            "amount": row["amount"] or ZERO,
+            "amount": money(row["cents"]),
             "count": row["count"],
         }
         for row in rows

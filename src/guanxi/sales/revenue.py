@@ -112,22 +112,29 @@ def regroup(rows: list[dict[str, Any]], dimensions, sums: tuple[str, ...]) -> li
     return list(out.values())
 
 
-def booked_orders(actor, period: Period) -> models.QuerySet[Order]:
+def _of_owners(qs: models.QuerySet, owners: list[int] | None) -> models.QuerySet:
+    return qs if owners is None else qs.filter(owner_id__in=owners)
+
+
+def booked_orders(actor, period: Period, owners: list[int] | None = None) -> models.QuerySet[Order]:
     """Orders the actor may see that were booked in ``period``, in the organisation's
-    currency."""
+    currency (and owned by one of ``owners``, ids, when given)."""
     org = actor.organisation
     start, end = period.bounds(org.time_zone)
-    return access.scoped(actor, Order.objects.all(), "order", for_totals=True).filter(
+    qs = access.scoped(actor, Order.objects.all(), "order", for_totals=True).filter(
         status__in=BOOKED_ORDER_STATUSES,
         confirmed_at__gte=start,
         confirmed_at__lt=end,
         currency=org.currency,
     )
+    return _of_owners(qs, owners)
 
 
-def won_deals_without_order(actor, period: Period) -> models.QuerySet[Opportunity]:
+def won_deals_without_order(
+    actor, period: Period, owners: list[int] | None = None
+) -> models.QuerySet[Opportunity]:
     """Deals the actor may see that were won in ``period`` and never had an order
-    confirmed, in the organisation's currency."""
+    confirmed, in the organisation's currency (and owned by one of ``owners``)."""
     org = actor.organisation
     start, end = period.bounds(org.time_zone)
     confirmed = Order.objects.filter(
@@ -135,7 +142,7 @@ def won_deals_without_order(actor, period: Period) -> models.QuerySet[Opportunit
         opportunity_id=OuterRef("pk"),
         confirmed_at__isnull=False,
     )
-    return (
+    qs = (
         access.scoped(actor, Opportunity.objects.all(), "opportunity", for_totals=True)
         .filter(
             status=OpportunityStatus.WON,
@@ -145,6 +152,7 @@ def won_deals_without_order(actor, period: Period) -> models.QuerySet[Opportunit
         )
         .filter(~Exists(confirmed))
     )
+    return _of_owners(qs, owners)
 
 
 def _grouped(qs: models.QuerySet, columns: list[str], **aggregates) -> list[dict[str, Any]]:
@@ -154,8 +162,11 @@ def _grouped(qs: models.QuerySet, columns: list[str], **aggregates) -> list[dict
     return list(qs.order_by().values(*columns).annotate(**aggregates))
 
 
-def revenue_by(actor, period: Period, *dimensions: str) -> list[dict[str, Any]]:
-    """Revenue of ``period`` grouped by ``dimensions`` (keys of DIMENSIONS).
+def revenue_by(
+    actor, period: Period, *dimensions: str, owners: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Revenue of ``period`` grouped by ``dimensions`` (keys of DIMENSIONS), of the sales
+    owned by one of ``owners`` (ids) when given.
 
     Each row: the dimensions' values, ``amount`` (Decimal, to the cent), ``count`` (orders
     and won deals without an order in the group) and ``deals`` (of which won deals). With
@@ -169,7 +180,7 @@ def revenue_by(actor, period: Period, *dimensions: str) -> list[dict[str, Any]]:
         raise ValueError(f"unknown revenue dimensions: {sorted(unknown)}")
     asked, dimensions = dimensions, tuple(base_dimensions(dimensions))
     by_line = bool(LINE_DIMENSIONS & set(dimensions))
-    orders = booked_orders(actor, period)
+    orders = booked_orders(actor, period, owners)
     if by_line:
         columns = [
             DIMENSIONS[d] if d in LINE_DIMENSIONS else f"order__{DIMENSIONS[d]}" for d in dimensions
@@ -197,7 +208,7 @@ def revenue_by(actor, period: Period, *dimensions: str) -> list[dict[str, Any]]:
         order_rows = _grouped(orders, columns, cents=sum_cents("total"), n=Count("*"))
     deal_columns = [DIMENSIONS[d] for d in dimensions if d not in LINE_DIMENSIONS]
     deal_rows = _grouped(
-        won_deals_without_order(actor, period),
+        won_deals_without_order(actor, period, owners),
         deal_columns,
         cents=sum_cents("amount"),
         n=Count("*"),
