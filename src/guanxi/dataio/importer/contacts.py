@@ -65,24 +65,15 @@ class ContactAdapter(Adapter):
     def _skip_duplicates(self, ctx: Context, creates: list, outcome: Outcome) -> None:
         """A new contact whose email or mobile is already a contact's (or an earlier row's
         of this file) is skipped: checked by batch against the indexed columns."""
-        existing: dict[str, set[str]] = {}
-        table = connection.ops.quote_name(Contact._meta.db_table)
-        with connection.cursor() as cursor:
-            for name in DUPLICATE_KEYS:
-                values = list({d[name] for _r, d, _e, _c in creates if d.get(name)})
-                found: set[str] = set()
-                # Plain SQL: the ORM's preparation of a 5,000-value IN list costs more than
-                # the indexed lookup itself.
-                for start in range(0, len(values), 900):
-                    chunk = values[start : start + 900]
-                    marks = ", ".join(["%s"] * len(chunk))
-                    cursor.execute(
-                        f"SELECT {name} FROM {table} "  # noqa: S608 (names from the model)
-                        f"WHERE organisation_id = %s AND {name} IN ({marks})",
-                        [ctx.actor.organisation_id, *chunk],
-                    )
-                    found.update(r[0] for r in cursor.fetchall())
-                existing[name] = found
+        existing = {
+            name: bulk.existing(
+                Contact._meta.db_table,
+                name,
+                ctx.actor.organisation_id,
+                list({d[name] for _r, d, _e, _c in creates if d.get(name)}),
+            )
+            for name in DUPLICATE_KEYS
+        }
         messages = {
             "email": _("A contact with this email exists already."),
             "mobile": _("A contact with this mobile number exists already."),

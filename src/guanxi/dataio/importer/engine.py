@@ -106,7 +106,7 @@ def run(job: ImportJob, *, dry_run: bool = False, workers: int | None = None) ->
     try:
         rows = reader.rows(Path(job.file_path), job.file_format, job.encoding)
         next(rows, None)  # the header
-        with translation.override(job.language or settings.LANGUAGE_CODE):
+        with translation.override(job.language or settings.LANGUAGE_CODE), bulk.unmapped():
             for batch in _cleaned(job, _batches(rows, after, size), workers):
                 last = batch[-1][0]
                 if dry_run:
