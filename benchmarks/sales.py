@@ -170,6 +170,8 @@ def summary(results: list[dict]) -> None:
                 f"{row['cpu']:>7.1f} {row['queries']:>7}  {verdict}"
             )
         pdf = r["pdf"]
+        if pdf is None:
+            continue
         print(
             f"  quote PDF ({pdf['lines']} lines): {pdf['per_second']:.1f} PDFs/s "
             f"(p50 {pdf['p50']:.1f} ms, p95 {pdf['p95']:.1f} ms, {pdf['bytes']:,} bytes)"
@@ -230,7 +232,7 @@ def worker(args) -> None:
     print(f"{db} {version}: {counts}", flush=True)
     period = chosen(args.period, org)
     latency = measure(org, period, args.runs, args.only)
-    pdf = measure_pdf(org, args.pdfs)
+    pdf = measure_pdf(org, args.pdfs) if args.pdfs else None
     out = {
         "db": db,
         "version": version,
