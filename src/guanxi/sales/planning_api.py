@@ -39,7 +39,11 @@ def _period(actor, value: str | None):
 
 
 class DealFiguresOut(Schema):
-    closed: Decimal
+    closed: Decimal = Field(
+        ...,
+        description="What was sold in the period, as revenue counts it: the orders confirmed "
+        "in it at their totals, and deals won in it without an order",
+    )
     commit: Decimal
     best_case: Decimal
     pipeline: Decimal
