@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanxi.activities.models import Activity
@@ -94,6 +96,26 @@ def test_duplicates_are_linked_not_dropped(world):
     assert ("lead", first.pk, "phone") in found
     assert ("account", account.pk, "company") in found
     assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+def test_duplicate_check_searches_each_key_index_without_statistics(world):
+    """The check runs at every new lead: each phone and email arm must be an index search
+    on that column even when the leads table was never analysed (SQLite then guesses ten
+    rows for ``organisation_id = ?`` and would read every lead of the organisation)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # statistics for the other tables, none for empty ones
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'leads_lead'")
+        cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
+    with CaptureQueriesContext(connection) as queries:
+        capture(world.org, name="王伟", mobile="13900139000", email="ww@xs.cn")
+    check = next(q["sql"] for q in queries if "UNION ALL" in q["sql"] and "AS lead_" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + check)
+        plan = [row[-1] for row in cursor.fetchall()]
+    reads = [p for p in plan if "leads_lead" in p or "customers_contact" in p]
+    assert reads, plan
+    assert all(p.startswith("SEARCH") and ("mobile=?" in p or "email=?" in p) for p in reads), plan
 
 
 def test_general_enquiries_are_kept_apart(world):

@@ -17,30 +17,32 @@ from guanxi.customers.models import Account, Contact
 def find_matches(lead, *, limit: int = 5) -> list[tuple[str, int, str, int]]:
     """``(object_type, id, reason, similarity)`` of the records this lead may duplicate.
 
-    One statement whatever is checked: leads and contacts with the same mobile or email
-    (each side of the OR an index search), and accounts whose names hold every word of the
-    lead's company (through the search index), at most a few of each.
+    One statement whatever is checked: leads and contacts with the same mobile, the same
+    email (each an arm of its own, an index search on that column alone), and accounts whose
+    names hold every word of the lead's company (through the search index), at most a few
+    of each. One arm per key, not ``mobile IN (…) OR email = …``: SQLite reads an OR from
+    one index only when its statistics say the table is large, and a leads table that grew
+    since it was last analysed would be read lead by lead at every new lead.
     """
     from guanxi.leads.models import Lead
 
     org = lead.organisation_id
     phones = sorted({p for p in (lead.mobile, lead.phone) if p})
+    keys = []
+    if phones:
+        keys.append(("mobile", f"mobile IN ({', '.join(['%s'] * len(phones))})", phones))
+    if lead.email:
+        keys.append(("email", "email = %s", [lead.email]))
     parts: list[str] = []
     params: list = []
-    if phones or lead.email:
-        same = []
-        if phones:
-            same.append(f"mobile IN ({', '.join(['%s'] * len(phones))})")
-        if lead.email:
-            same.append("email = %s")
-        values = [*phones, *([lead.email] if lead.email else [])]
-        for kind, model in (("lead", Lead), ("contact", Contact)):
-            table = connection.ops.quote_name(model._meta.db_table)
-            other = " AND id <> %s" if kind == "lead" and lead.pk else ""
+    for kind, model in (("lead", Lead), ("contact", Contact)):
+        table = connection.ops.quote_name(model._meta.db_table)
+        other = " AND id <> %s" if kind == "lead" and lead.pk else ""
+        for name, condition, values in keys:
             parts.append(
                 f"SELECT * FROM (SELECT '{kind}' AS kind, id, mobile AS a, email AS b "  # noqa: S608
-                f"FROM {table} WHERE organisation_id = %s AND ({' OR '.join(same)}){other} "
-                f"LIMIT %s) AS {kind}_same"
+                f"FROM {table} WHERE organisation_id = %s AND {condition}{other} "
+                f"LIMIT %s) AS {kind}_{name}"
             )
             params += [org, *values, *([lead.pk] if other else []), limit * 2]
     words = company_words(lead.company)
