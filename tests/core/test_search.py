@@ -85,7 +85,8 @@ SEARCHED_TABLES = ("customers_account", "customers_contact", "sales_opportunity"
 @pytest.mark.django_db
 def test_every_search_index_and_trigger_survives_the_migrations():
     """Altering a column makes SQLite copy its table, and the triggers that keep the search
-    index and the deal totals stay behind with the old copy unless a migration restores them."""
+    index, the deal totals and the open-lead counts stay behind with the old copy unless a
+    migration restores them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -94,6 +95,7 @@ def test_every_search_index_and_trigger_survives_the_migrations():
             found = {row[0] for row in cursor.fetchall()}
             expected = {f"{t}_fts_{s}" for t in SEARCHED_TABLES for s in ("ai", "ad", "au")}
             expected |= {f"sales_opportunity_totals_{s}" for s in ("ai", "ad", "au")}
+            expected |= {f"leads_lead_load_{s}" for s in ("ai", "ad", "au_off", "au_on")}
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
             found = {row[0] for row in cursor.fetchall()}
@@ -101,4 +103,5 @@ def test_every_search_index_and_trigger_survives_the_migrations():
             found |= {row[0] for row in cursor.fetchall()}
             expected = {f"{t}_search_idx" for t in SEARCHED_TABLES}
             expected |= {f"sales_opportunity_totals_{s}" for s in ("aid", "au")}
+            expected |= {f"leads_lead_load_{s}" for s in ("insert", "update", "delete")}
     assert expected <= found

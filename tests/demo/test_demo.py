@@ -239,9 +239,12 @@ def test_common_terms_find_the_same_rows_in_the_same_order(monkeypatch):
 
 @pytest.mark.parametrize("bulk", [False, True])
 def test_board_totals_are_right_after_a_load_and_a_delete(bulk):
-    """The loader suspends the deals' total-keeping triggers and recounts after the load."""
+    """The loader suspends the triggers keeping the deals' totals and the open-lead counts,
+    and recounts after the load."""
     from django.db.models import Count, Sum
 
+    from guanxi.demo.leads import load_leads
+    from guanxi.leads.models import OPEN_STATUSES, Lead, OwnerLoad
     from guanxi.sales.models import Pipeline, StageTotal
     from guanxi.sales.selectors import kanban_totals, opportunity_queryset
 
@@ -259,11 +262,20 @@ def test_board_totals_are_right_after_a_load_and_a_delete(bulk):
         }
         kept = {k: (v["count"], v["total"]) for k, v in kanban_totals(user, pipeline).items()}
         assert kept == counted and counted
+    load_leads(_user("admin").organisation, 40, seed=3)
+    open_leads = dict(
+        Lead.objects.filter(owner__isnull=False, status__in=OPEN_STATUSES)
+        .values_list("owner_id")
+        .annotate(n=Count("id"))
+    )
+    loads = dict(OwnerLoad.objects.filter(open_leads__gt=0).values_list("owner_id", "open_leads"))
+    assert loads == open_leads and open_leads
     assert loader.delete_demo()
-    assert not StageTotal.objects.exists()
+    assert not StageTotal.objects.exists() and not OwnerLoad.objects.exists()
     # Upkeep is back after the delete: a new load is counted again.
     loader.load(accounts=5, seed=3, now=NOW)
-    assert StageTotal.objects.exists()
+    load_leads(_user("admin").organisation, 10, seed=3)
+    assert StageTotal.objects.exists() and OwnerLoad.objects.exists()
 
 
 @pytest.mark.parametrize("few", [20_000, -1])

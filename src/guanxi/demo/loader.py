@@ -29,6 +29,7 @@ from guanxi.core import search
 from guanxi.core.models import Organisation, Team, User
 from guanxi.core.services import organisation_create, tags_ensure, team_create, user_create
 from guanxi.demo.generator import BLOCK, COLUMNS, ID_TABLES, TABLES, Context, Generator
+from guanxi.leads import load as open_leads
 from guanxi.sales import totals
 from guanxi.sales.models import Pipeline, Stage
 
@@ -492,8 +493,10 @@ def delete_demo() -> bool:
         # SQLite's FTS triggers would delete row by row: rebuild the index once instead.
         if vendor == "sqlite":
             search.suspend_index(cursor, vendor, SEARCH_TABLES)
-        # The deals' totals go with the organisation: no per-row upkeep on the way.
+        # The deals' totals and the open-lead counts go with the organisation: no per-row
+        # upkeep on the way.
         totals.suspend(cursor, vendor)
+        open_leads.suspend(cursor, vendor)
         for model in tenant_models:
             table = model._meta.db_table
             for m2m in model._meta.local_many_to_many:
@@ -522,4 +525,5 @@ def delete_demo() -> bool:
         if vendor == "sqlite":
             search.rebuild_index(cursor, vendor, SEARCH_TABLES)
         totals.resume(cursor, vendor)
+        open_leads.resume(cursor, vendor)
     return True

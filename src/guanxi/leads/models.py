@@ -254,6 +254,22 @@ class Lead(TenantModel):
         return not self.invalid_reason
 
 
+class OwnerLoad(models.Model):
+    """How many open leads one person holds: least-loaded assignment and pool claim limits
+    read it. Kept by database triggers on the leads (``guanxi.leads.load``), never written
+    by the application."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    open_leads = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner"], name="lead_load_owner_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.open_leads}"
+
+
 class LeadMatch(models.Model):
     """A record this lead may duplicate: linked for the user to decide, never dropped."""
 

@@ -13,13 +13,21 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, models
+from django.db import connection
 
 from guanxi.core import access
 from guanxi.core.models import Event, User
 from guanxi.leads import scoring
 from guanxi.leads.conditions import NUMERIC, matches
-from guanxi.leads.models import OPEN_STATUSES, AssignmentRule, Lead, LeadSettings, Pool, RuleAction
+from guanxi.leads.models import (
+    OPEN_STATUSES,
+    AssignmentRule,
+    Lead,
+    LeadSettings,
+    OwnerLoad,
+    Pool,
+    RuleAction,
+)
 
 
 @dataclass
@@ -206,17 +214,14 @@ def _least_loaded(rule: AssignmentRule) -> User | None:
     members = _workers(rule)
     if not members:
         return None
-    load = dict(
-        Lead.objects.filter(
-            organisation_id=rule.organisation_id,
-            owner_id__in=[u.pk for u in members],
-            status__in=OPEN_STATUSES,
-        )
-        .values_list("owner_id")
-        .annotate(n=models.Count("id"))
-        .values_list("owner_id", "n")
-    )
+    load = open_leads_of([u.pk for u in members])
     return min(members, key=lambda u: (load.get(u.pk, 0), u.pk))
+
+
+def open_leads_of(owners: list[int]) -> dict[int, int]:
+    """Open leads each of ``owners`` (ids) holds: one row each, whatever their number, from
+    the counts the database keeps (``guanxi.leads.load``)."""
+    return dict(OwnerLoad.objects.filter(owner_id__in=owners).values_list("owner_id", "open_leads"))
 
 
 def _facts(lead: Lead, rules: list[AssignmentRule]) -> dict | None:

@@ -443,9 +443,7 @@ def lead_claim(*, actor, lead: Lead, version: int | None = None) -> Lead:
     if not lead.is_open or lead.invalid_reason:
         raise InvalidTransition(_("Only open, valid leads can be claimed."))
     limit = lead.pool.claim_limit if lead.pool else 0
-    held = Lead.objects.filter(
-        organisation_id=actor.organisation_id, owner=actor, status__in=OPEN_STATUSES
-    ).count()
+    held = routing.open_leads_of([actor.pk]).get(actor.pk, 0)
     if limit and held >= limit:
         raise ValidationFailed.on(
             "non_field",
