@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -329,15 +329,21 @@ def import_undo(*, actor, job: ImportJob) -> ImportJob:
     restored = removed = 0
     while True:
         with transaction.atomic():
-            batch = list(ImportRow.objects.filter(job=job).order_by("-row")[:UNDO_BATCH])
+            batch, records = [], 0
+            for entry in ImportRow.objects.filter(job=job).order_by("-row")[:UNDO_BATCH]:
+                batch.append(entry)
+                records += entry.records
+                if records >= UNDO_BATCH:
+                    break
             if not batch:
                 break
-            created = [r.object_id for r in batch if r.created]
-            if created:
-                model._default_manager.filter(
-                    pk__in=created, organisation_id=job.organisation_id
-                ).delete()
-                removed += len(created)
+            created = models.Q(pk__in=[r.object_id for r in batch if r.created])
+            for r in batch:
+                if r.created and r.last_object_id:
+                    created |= models.Q(pk__range=(r.object_id, r.last_object_id))
+            if any(r.created for r in batch):
+                model._default_manager.filter(created, organisation_id=job.organisation_id).delete()
+                removed += sum(r.records for r in batch if r.created)
             for r in batch:
                 if r.created or r.before is None:
                     continue

@@ -101,6 +101,8 @@ class Outcome:
     failed: int = 0
     issues: list[tuple[int, str, str, bool, list[str]]] = field(default_factory=list)
     written: list[tuple[int, int, bool, Any]] = field(default_factory=list)
+    # Runs of consecutive ids created for consecutive good rows: (first row, first id, last id)
+    runs: list[tuple[int, int, int]] = field(default_factory=list)
 
     def issue(self, row: int, name: str, message: Any, cells_: list[str], *, skipped=False):
         self.issues.append((row, name, str(message)[:500], skipped, cells_))
@@ -108,6 +110,30 @@ class Outcome:
             self.skipped += 1
         else:
             self.failed += 1
+
+
+@dataclass
+class Plan:
+    """A checked batch, ready to be written: what ``Adapter.plan`` read and decided, and what
+    ``Adapter.apply`` then writes.
+
+    ``keys`` and ``lookups`` let the job check the next batch while this one is written
+    (``importer.pipeline``): the values of the duplicate keys this batch's new rows hold,
+    and the values of the import's key this batch looked records up by. ``barrier``: this
+    batch writes through the services (updates, rows with tags), whose effects a batch
+    checked meanwhile could not foresee, so the next is checked only after it is written.
+    """
+
+    outcome: Outcome
+    rows: list = field(default_factory=list)  # through the services, one savepoint each
+    matches: dict = field(default_factory=dict)  # row → the record it updates
+    new: list = field(default_factory=list)  # fast path: (row, values without the id)
+    keys: dict[str, set] = field(default_factory=dict)
+    lookups: set = field(default_factory=set)
+
+    @property
+    def barrier(self) -> bool:
+        return bool(self.rows)
 
 
 @dataclass
@@ -144,13 +170,27 @@ class Adapter:
 
     # --- In the job: one batch, in the caller's transaction ---------------------------
 
+    # Whether the job may check the next batch while this adapter's batch is written
+    # (``importer.pipeline``); otherwise each batch is checked and written in turn.
+    pipelined = False
+
     def write(self, ctx: Context, batch: list[tuple[int, dict | None, list, list[str]]]) -> Outcome:
         """Create or update each good row of ``batch``: (row, data, errors, cells)."""
+        return self.apply(ctx, self.plan(ctx, batch))
+
+    def plan(self, ctx: Context, batch: list, pending: dict[str, set] | None = None) -> Plan:
+        """Check ``batch`` and decide what each row does, reading only. ``pending``: values
+        of the duplicate keys that batches not yet committed are writing (as if they were)."""
         outcome = Outcome()
         good = self.prepare(ctx, batch, outcome)
-        matches = self.match(ctx, good, outcome)
-        self.apply_rows(ctx, without_refused(good, outcome), matches, outcome)
-        return outcome
+        lookups: set = set()
+        matches = self.match(ctx, good, outcome, lookups)
+        return Plan(outcome, rows=without_refused(good, outcome), matches=matches, lookups=lookups)
+
+    def apply(self, ctx: Context, plan: Plan) -> Outcome:
+        """Write what ``plan`` decided, in the caller's transaction."""
+        self.apply_rows(ctx, plan.rows, plan.matches, plan.outcome)
+        return plan.outcome
 
     def prepare(self, ctx: Context, batch: list, outcome: Outcome) -> list:
         """The rows that passed the worker's checks, their references resolved."""
@@ -231,8 +271,11 @@ class Adapter:
                 )
                 outcome.issue(row, name, message % {"name": value}, raw)
 
-    def match(self, ctx: Context, good: list, outcome: Outcome) -> dict[int, models.Model]:
-        """The existing record each row updates (update and upsert), by the chosen key."""
+    def match(
+        self, ctx: Context, good: list, outcome: Outcome, lookups: set | None = None
+    ) -> dict[int, models.Model]:
+        """The existing record each row updates (update and upsert), by the chosen key;
+        the key values looked up are added to ``lookups``."""
         if ctx.mode == "create" and not ctx.key:
             return {}
         key = ctx.key or "id"
@@ -250,6 +293,8 @@ class Adapter:
             by_value.setdefault(value, []).append(row)
         if not by_value:
             return {}
+        if lookups is not None:
+            lookups.update(by_value)
         lookup = "pk" if key == "id" else key
         qs = access.scoped(ctx.actor, self.model._default_manager.all(), self.object_type)
         found: dict[Any, list] = {}

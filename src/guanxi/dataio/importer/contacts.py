@@ -23,7 +23,7 @@ from guanxi.customers.models import Contact
 from guanxi.customers.services import contact_clean, contact_tokens
 from guanxi.dataio.importer import bulk
 from guanxi.dataio.importer import fields as cells
-from guanxi.dataio.importer.adapters import Adapter, Context, Outcome, without_refused
+from guanxi.dataio.importer.adapters import Adapter, Context, Outcome, Plan, without_refused
 
 TOKENS = "_tokens"
 DUPLICATE_KEYS = ("email", "mobile")
@@ -31,6 +31,7 @@ DUPLICATE_KEYS = ("email", "mobile")
 
 class ContactAdapter(Adapter):
     duplicate_keys = DUPLICATE_KEYS
+    pipelined = True
 
     def clean(self, data: dict[str, str]) -> dict[str, Any]:
         data = {k: v for k, v in data.items() if v.strip() or k in self.required}
@@ -45,26 +46,42 @@ class ContactAdapter(Adapter):
             cleaned["id"] = key_id
         return cleaned
 
-    def write(self, ctx: Context, batch: list) -> Outcome:
+    def plan(self, ctx: Context, batch: list, pending: dict[str, set] | None = None) -> Plan:
         outcome = Outcome()
         good = self.prepare(ctx, batch, outcome)
-        matches = self.match(ctx, good, outcome)
+        lookups: set = set()
+        matches = self.match(ctx, good, outcome, lookups)
         good = without_refused(good, outcome)
         creates = [g for g in good if g[0] not in matches]
-        self._skip_duplicates(ctx, creates, outcome)
+        keys = self._skip_duplicates(ctx, creates, outcome, pending or {})
         creates = without_refused(creates, outcome)
+        if ctx.key and ctx.key != "id" and ctx.key not in keys:  # e.g. upserts by phone
+            keys[ctx.key] = {d[ctx.key] for _r, d, _e, _c in creates if d.get(ctx.key)}
         fast = [g for g in creates if "tags" not in g[1]]
         tagged = {g[0] for g in creates if "tags" in g[1]}
         slow = [g for g in good if g[0] in matches or g[0] in tagged]
         for _row, data, _e, _c in slow:
             data.pop(TOKENS, None)
-        self._insert(ctx, fast, outcome)
-        self.apply_rows(ctx, slow, matches, outcome)
-        return outcome
+        return Plan(
+            outcome,
+            rows=slow,
+            matches=matches,
+            new=self._values(ctx, fast),
+            keys=keys,
+            lookups=lookups,
+        )
 
-    def _skip_duplicates(self, ctx: Context, creates: list, outcome: Outcome) -> None:
+    def apply(self, ctx: Context, plan: Plan) -> Outcome:
+        self._insert(plan)
+        self.apply_rows(ctx, plan.rows, plan.matches, plan.outcome)
+        return plan.outcome
+
+    def _skip_duplicates(
+        self, ctx: Context, creates: list, outcome: Outcome, pending: dict[str, set]
+    ) -> dict[str, set]:
         """A new contact whose email or mobile is already a contact's (or an earlier row's
-        of this file) is skipped: checked by batch against the indexed columns."""
+        of this file, ``pending`` included) is skipped: checked by batch against the indexed
+        columns. Returns the values the batch's new contacts hold."""
         existing = {
             name: bulk.existing(
                 Contact._meta.db_table,
@@ -74,28 +91,33 @@ class ContactAdapter(Adapter):
             )
             for name in DUPLICATE_KEYS
         }
+        taken: dict[str, set] = {name: set() for name in DUPLICATE_KEYS}
         messages = {
             "email": _("A contact with this email exists already."),
             "mobile": _("A contact with this mobile number exists already."),
         }
+        for name, values in pending.items():
+            if name in existing:
+                existing[name] = existing[name] | values
         for row, data, _e, raw in creates:
             for name in DUPLICATE_KEYS:
                 value = data.get(name)
-                if value and value in existing[name]:
+                if value and (value in existing[name] or value in taken[name]):
                     outcome.issue(row, name, messages[name], raw, skipped=True)
                     break
             else:
                 for name in DUPLICATE_KEYS:
                     if data.get(name):
-                        existing[name].add(data[name])
+                        taken[name].add(data[name])
+        return taken
 
-    def _insert(self, ctx: Context, rows: list, outcome: Outcome) -> None:
+    def _values(self, ctx: Context, rows: list) -> list[tuple[int, tuple]]:
+        """(row, the new contact's column values but its id) for each row of the fast path."""
         if not rows:
-            return
+            return []
         actor = ctx.actor
         owner = choose_owner(actor, ctx.owner)
         now = timezone.now()
-        fields = list(Contact._meta.concrete_fields)
         fixed: dict[str, Any] = {
             "organisation": actor.organisation_id,
             "created_at": now,
@@ -107,34 +129,52 @@ class ContactAdapter(Adapter):
         }
         dates = {
             f.name: f
-            for f in fields
+            for f in _FIELDS
             if f.get_internal_type() in ("DateField", "DateTimeField") and f.name not in fixed
         }
         for name in ("created_at", "updated_at"):
             fixed[name] = Contact._meta.get_field(name).get_db_prep_save(now, connection)
         defaults = {
-            f.name: f.get_default() if f.has_default() else (None if f.null else "") for f in fields
+            f.name: f.get_default() if f.has_default() else (None if f.null else "")
+            for f in _FIELDS
         }
-        names = [f.name for f in fields]
-        ids = bulk.reserve_ids(Contact._meta.db_table, len(rows))
+        names = [f.name for f in _FIELDS]
         consent_at = dates["consent_at"].get_db_prep_save(now, connection)
-        tuples = []
-        for pk, (row, data, _e, _c) in zip(ids, rows, strict=True):
-            values = {**defaults, **data, **fixed, "id": pk, "search_tokens": data[TOKENS]}
+        out = []
+        for row, data, _e, _c in rows:
+            values = {**defaults, **data, **fixed, "search_tokens": data[TOKENS]}
             for name, f in dates.items():
                 if values[name] is not None:
                     values[name] = f.get_db_prep_save(values[name], connection)
             if values["marketing_consent"]:
                 values["consent_at"] = consent_at
-            tuples.append(tuple(values[n] for n in names))
-            outcome.written.append((row, pk, True, None))
+            out.append((row, tuple(values[n] for n in names)))
+        return out
+
+    def _insert(self, plan: Plan) -> None:
+        if not plan.new:
+            return
         table = Contact._meta.db_table
+        ids = bulk.reserve_ids(table, len(plan.new))
+        tuples = []
+        runs = plan.outcome.runs
+        for pk, (row, values) in zip(ids, plan.new, strict=True):
+            tuples.append((pk, *values))
+            if runs and runs[-1][2] == pk - 1:
+                runs[-1] = (runs[-1][0], runs[-1][1], pk)
+            else:  # ids reserved while others insert may have gaps
+                runs.append((row, pk, pk))
+        columns = [Contact._meta.pk.column, *(f.column for f in _FIELDS)]
         with (
             connection.cursor() as cursor,
             search.indexed_in_bulk(cursor, connection.vendor, table, ids[0], ids[-1]),
         ):
-            bulk.insert(table, [f.column for f in fields], tuples)
-        outcome.created += len(tuples)
+            bulk.insert(table, columns, tuples)
+        plan.outcome.created += len(tuples)
+
+
+# The columns a new contact's values are given for, in order: every one but the id.
+_FIELDS = [f for f in Contact._meta.concrete_fields if not f.primary_key]
 
 
 def _token_fields(data: dict[str, Any]) -> dict[str, Any]:

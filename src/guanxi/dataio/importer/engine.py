@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 
 from guanxi.core import events
 from guanxi.core.errors import DomainError, NotFound
-from guanxi.dataio.importer import bulk, reader
+from guanxi.dataio.importer import bulk, pipeline, reader
 from guanxi.dataio.importer.adapters import Context, Outcome
 from guanxi.dataio.importer.registry import adapter_for
 from guanxi.dataio.importer.worker import clean_batch
@@ -107,12 +107,16 @@ def run(job: ImportJob, *, dry_run: bool = False, workers: int | None = None) ->
         rows = reader.rows(Path(job.file_path), job.file_format, job.encoding)
         next(rows, None)  # the header
         with translation.override(job.language or settings.LANGUAGE_CODE), bulk.unmapped():
-            for batch in _cleaned(job, _batches(rows, after, size), workers):
-                last = batch[-1][0]
-                if dry_run:
-                    _check_batch(job, adapter, ctx, batch, last)
-                else:
-                    outcome = _write_batch(job, adapter, ctx, batch, after, last)
+            batches = _cleaned(job, _batches(rows, after, size), workers)
+            if not dry_run and _pipelined(job, adapter):
+                _write_pipelined(job, adapter, ctx, batches, after, statistics)
+            else:
+                for batch in batches:
+                    last = batch[-1][0]
+                    if dry_run:
+                        _check_batch(job, adapter, ctx, batch, last)
+                        continue
+                    outcome = _write_batch(job, after, last, lambda b=batch: adapter.write(ctx, b))
                     statistics.grew(outcome.created)
                     after = last
     except Superseded:
@@ -137,14 +141,45 @@ def _begin(job: ImportJob, dry_run: bool) -> None:
     job.save(update_fields=["status", "check_result", "counts", "started_at", "heartbeat_at"])
 
 
-def _write_batch(job, adapter, ctx, batch, after: int, last: int) -> None:
+def _pipelined(job: ImportJob, adapter) -> bool:
+    """Whether the job checks each batch while the one before is written (see
+    ``importer.pipeline``): PostgreSQL, an adapter that allows it, more than one batch, and
+    no transaction of the caller's around the run (the writer's connection would not see
+    what it holds)."""
+    return (
+        adapter.pipelined
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and job.rows_total > settings.IMPORT_BATCH_ROWS
+    )
+
+
+def _write_pipelined(job, adapter, ctx, batches, after: int, statistics) -> None:
+    language = translation.get_language()
+    writer = pipeline.Writer(
+        lambda plan, start, last: _write_batch(job, start, last, lambda: adapter.apply(ctx, plan)),
+        setup=lambda: translation.activate(language),
+    )
+    try:
+        for batch in batches:
+            last = batch[-1][0]
+            plan = writer.plan(lambda pending, b=batch: adapter.plan(ctx, b, pending))
+            writer.submit(plan, after, last)
+            statistics.grew(len(plan.new))
+            after = last
+    finally:
+        writer.close()
+
+
+def _write_batch(job, after: int, last: int, write) -> Outcome:
+    """``write()`` (the batch's rows) in one transaction with the job's progress."""
     with transaction.atomic():
         # The job's row, locked: a second run of the same job (a resume while the first
         # still lives) finds rows_done moved and stops, so no batch is written twice.
         current = ImportJob.objects.select_for_update().only("rows_done", "status").get(pk=job.pk)
         if current.rows_done != after or current.status == ImportStatus.UNDONE:
             raise Superseded()
-        outcome = adapter.write(ctx, batch)
+        outcome = write()
         _record(job, outcome, dry_run=False)
         for name in COUNTS:
             job.counts[name] = job.counts.get(name, 0) + getattr(outcome, name)
@@ -224,13 +259,16 @@ def _record(job: ImportJob, outcome: Outcome, *, dry_run: bool) -> None:
             )
             for row, name, message, skipped, cells in outcome.issues
         )
-    if outcome.written and not dry_run:
+    if (outcome.written or outcome.runs) and not dry_run:
         bulk.insert(
             ImportRow._meta.db_table,
-            ["job_id", "row", "object_id", "created", "before"],
+            ["job_id", "row", "object_id", "last_object_id", "created", "before"],
             [
-                (job.pk, row, pk, created, None if before is None else _json(before))
-                for row, pk, created, before in outcome.written
+                *(
+                    (job.pk, row, pk, None, created, None if before is None else _json(before))
+                    for row, pk, created, before in outcome.written
+                ),
+                *((job.pk, row, first, last, True, None) for row, first, last in outcome.runs),
             ],
         )
 
