@@ -133,3 +133,32 @@ def test_rebuild_recounts_from_the_deals(world):
         totals.rebuild(cursor, connection.vendor, [world.org.pk])
     assert_figures_match(world)
     assert StageTotal.objects.filter(organisation=world.other_org).exists()
+
+
+def test_totals_follow_statements_that_change_many_deals(world):
+    """A mass stage move, reassignment, repricing or deletion in one statement (or several
+    in one transaction): every (stage, owner) figure is right after each."""
+    from django.db import transaction
+    from django.db.models import F
+
+    rep, other = world.users["rep_a"], world.users["rep_b"]
+    account = world.records["rep_a"].account
+    for i in range(40):
+        opportunity_create(
+            actor=rep, data={"name": f"Bulk {i}", "account": account, "amount": f"{i}.25"}
+        )
+    deals = Opportunity.objects.filter(name__startswith="Bulk ")
+    stages = list(Stage.objects.filter(pipeline_id=deals[0].pipeline_id).order_by("position"))
+    deals.update(stage=stages[1])
+    assert_figures_match(world)
+    deals.filter(amount__lt=20).update(owner=other)
+    assert_figures_match(world)
+    deals.update(amount=F("amount") * 2)
+    assert_figures_match(world)
+    deals.update(description="neither stage, owner nor amount")
+    assert_figures_match(world)
+    with transaction.atomic():
+        deals.filter(owner=other).update(stage=stages[2], owner=rep)
+        deals.filter(stage=stages[1]).delete()
+    assert_figures_match(world)
+    assert not StageTotal.objects.filter(deals__lt=0).exists()

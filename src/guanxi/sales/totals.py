@@ -3,12 +3,12 @@
 The board shows, above each stage, how many deals the user sees there and their total. At a
 million deals, adding them up on every view costs half a second. ``sales_stagetotal`` holds
 one row per (stage, owner) with the number of deals and their amount in cents; triggers on
-``sales_opportunity`` keep it exact on every insert, delete and change of stage, owner or
-amount, whatever writes the row (services, the API, imports, a raw SQL fix). Because the
-rows are per owner, the board sums exactly the owners the user's scope lets them see —
-the same ``access.scoped`` filter as the deals themselves — so a rep never sees the team's
-figures. Amounts are kept as whole cents: exact integers on SQLite, ``numeric`` on
-PostgreSQL.
+``sales_opportunity`` (per row on SQLite, per statement on PostgreSQL) keep it exact on
+every insert, delete and change of stage, owner or amount, whatever writes the row
+(services, the API, imports, a raw SQL fix). Because the rows are per owner, the board sums
+exactly the owners the user's scope lets them see — the same ``access.scoped`` filter as
+the deals themselves — so a rep never sees the team's figures. Amounts are kept as whole
+cents: exact integers on SQLite, ``numeric`` on PostgreSQL.
 
 Bulk loads suspend the triggers and ``rebuild`` the organisation's rows afterwards.
 """
@@ -62,37 +62,71 @@ def trigger_sql(vendor: str) -> list[str]:
             f"BEGIN {_sqlite_remove('old')} {_sqlite_add('new')} END",
         ]
     if vendor == "postgresql":
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _CHANGED)
-        return [
-            f"""CREATE OR REPLACE FUNCTION "{SOURCE}_totals"() RETURNS trigger AS $$
+        return [_PG_FUNCTION, *(_pg_trigger(op) for op in ("insert", "update", "delete"))]
+    return []
+
+
+# PostgreSQL: one trigger per statement over its transition tables, as for the open-lead
+# counts (``leads.load``): the change of each (stage, owner) row is worked out in one grouped
+# query and written once. A row trigger rewrote the same totals row once per deal, and
+# PostgreSQL keeps every version of a row a transaction updates: moving or reassigning
+# thousands of deals of one stage and owner in one statement (or one import's batch) got
+# slower with every deal.
+_DELTAS = """SELECT organisation_id, stage_id, owner_id, count(*) AS n, sum(amount * 100) AS c
+      FROM {rows} GROUP BY organisation_id, stage_id, owner_id"""
+_PG_FUNCTION = f"""CREATE OR REPLACE FUNCTION "{SOURCE}_totals"() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    UPDATE "{TABLE}" SET deals = deals - 1, cents = cents - OLD.amount * 100
-    WHERE stage_id = OLD.stage_id AND owner_id = OLD.owner_id;
-  END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN
+  IF TG_OP = 'INSERT' THEN
     INSERT INTO "{TABLE}" AS t (organisation_id, stage_id, owner_id, deals, cents)
-    VALUES (NEW.organisation_id, NEW.stage_id, NEW.owner_id, 1, NEW.amount * 100)
+    SELECT * FROM ({_DELTAS.format(rows="new_rows")}) AS d ORDER BY stage_id, owner_id
     ON CONFLICT (stage_id, owner_id)
-    DO UPDATE SET deals = t.deals + 1, cents = t.cents + EXCLUDED.cents;
+    DO UPDATE SET deals = t.deals + excluded.deals, cents = t.cents + excluded.cents;
+  ELSIF TG_OP = 'DELETE' THEN
+    UPDATE "{TABLE}" AS t SET deals = t.deals - d.n, cents = t.cents - d.c
+    FROM ({_DELTAS.format(rows="old_rows")}) AS d
+    WHERE t.stage_id = d.stage_id AND t.owner_id = d.owner_id;
+  ELSE
+    -- Only what changed: each (stage, owner) gains its new rows and loses its old ones. A
+    -- row is never created by a loss (the organisation's totals may be gone already).
+    INSERT INTO "{TABLE}" AS t (organisation_id, stage_id, owner_id, deals, cents)
+    SELECT organisation_id, stage_id, owner_id, sum(n), sum(c) FROM (
+      {_DELTAS.format(rows="new_rows")}
+      UNION ALL
+      SELECT organisation_id, stage_id, owner_id, -count(*), -sum(amount * 100)
+      FROM old_rows GROUP BY organisation_id, stage_id, owner_id
+    ) AS d
+    GROUP BY organisation_id, stage_id, owner_id
+    HAVING (sum(n) <> 0 OR sum(c) <> 0) AND (sum(n) > 0 OR EXISTS (
+      SELECT 1 FROM "{TABLE}" AS e WHERE e.stage_id = d.stage_id AND e.owner_id = d.owner_id
+    ))
+    ORDER BY stage_id, owner_id
+    ON CONFLICT (stage_id, owner_id)
+    DO UPDATE SET deals = t.deals + excluded.deals, cents = t.cents + excluded.cents;
   END IF;
   RETURN NULL;
-END $$ LANGUAGE plpgsql""",
-            f'CREATE TRIGGER "{SOURCE}_totals_aid" AFTER INSERT OR DELETE ON "{SOURCE}" '
-            f'FOR EACH ROW EXECUTE FUNCTION "{SOURCE}_totals"()',
-            f'CREATE TRIGGER "{SOURCE}_totals_au" AFTER UPDATE OF {", ".join(_CHANGED)} '
-            f'ON "{SOURCE}" FOR EACH ROW WHEN ({changed}) '
-            f'EXECUTE FUNCTION "{SOURCE}_totals"()',
-        ]
-    return []
+END $$ LANGUAGE plpgsql"""
+
+
+def _pg_trigger(op: str) -> str:
+    tables = {
+        "insert": "NEW TABLE AS new_rows",
+        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "delete": "OLD TABLE AS old_rows",
+    }[op]
+    return (
+        f'CREATE TRIGGER "{SOURCE}_totals_{op}" AFTER {op.upper()} ON "{SOURCE}" '
+        f'REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION "{SOURCE}_totals"()'
+    )
 
 
 def drop_trigger_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [f'DROP TRIGGER IF EXISTS "{SOURCE}_totals_{s}"' for s in ("ai", "ad", "au")]
     if vendor == "postgresql":
+        # "aid" and "au": the row triggers of earlier versions
         return [
-            f'DROP TRIGGER IF EXISTS "{SOURCE}_totals_{s}" ON "{SOURCE}"' for s in ("aid", "au")
+            f'DROP TRIGGER IF EXISTS "{SOURCE}_totals_{s}" ON "{SOURCE}"'
+            for s in ("aid", "au", "insert", "update", "delete")
         ]
     return []
 
@@ -125,6 +159,18 @@ def rebuild(cursor, vendor: str, organisations: Iterable[int] | None = None) -> 
         params,
     )
     resume(cursor, vendor)
+
+
+def per_statement_operation() -> migrations.RunPython:
+    """A migration operation: PostgreSQL's row triggers give way to the statement triggers
+    (the totals they kept are exact, so nothing is recounted)."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            with schema_editor.connection.cursor() as cursor:
+                resume(cursor, "postgresql")
+
+    return migrations.RunPython(forward, migrations.RunPython.noop)
 
 
 def install_operation() -> migrations.RunPython:
