@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from django.db import migrations
 
+from guanxi.core.triggers import Upkeep
 from guanxi.leads.models import OPEN_STATUSES
 
 TABLE = "leads_ownerload"
@@ -43,27 +44,23 @@ def _sqlite_remove(row: str) -> str:
     return f'UPDATE "{TABLE}" SET open_leads = open_leads - 1 WHERE owner_id = {row}.owner_id;'
 
 
-def trigger_sql(vendor: str) -> list[str]:
-    """Statements that create the triggers keeping ``leads_ownerload`` current."""
+def _sqlite_triggers() -> list[str]:
+    """SQLite's triggers keeping ``leads_ownerload`` current: per row."""
     same_owner = "new.owner_id IS old.owner_id"
-    if vendor == "sqlite":
-        return [
-            f'CREATE TRIGGER "{SOURCE}_load_ai" AFTER INSERT ON "{SOURCE}" '
-            f"WHEN {_open('new')} BEGIN {_sqlite_add('new')} END",
-            f'CREATE TRIGGER "{SOURCE}_load_ad" AFTER DELETE ON "{SOURCE}" '
-            f"WHEN {_open('old')} BEGIN {_sqlite_remove('old')} END",
-            # A change of owner or status: off the old owner's count when the lead counted
-            # there and no longer does; onto the new owner's in the opposite case.
-            f'CREATE TRIGGER "{SOURCE}_load_au_off" AFTER UPDATE OF owner_id, status '
-            f'ON "{SOURCE}" WHEN {_open("old")} AND NOT ({_open("new")} AND {same_owner}) '
-            f"BEGIN {_sqlite_remove('old')} END",
-            f'CREATE TRIGGER "{SOURCE}_load_au_on" AFTER UPDATE OF owner_id, status '
-            f'ON "{SOURCE}" WHEN {_open("new")} AND NOT ({_open("old")} AND {same_owner}) '
-            f"BEGIN {_sqlite_add('new')} END",
-        ]
-    if vendor == "postgresql":
-        return [_PG_FUNCTION, *(_pg_trigger(op) for op in ("insert", "update", "delete"))]
-    return []
+    return [
+        f'CREATE TRIGGER "{SOURCE}_load_ai" AFTER INSERT ON "{SOURCE}" '
+        f"WHEN {_open('new')} BEGIN {_sqlite_add('new')} END",
+        f'CREATE TRIGGER "{SOURCE}_load_ad" AFTER DELETE ON "{SOURCE}" '
+        f"WHEN {_open('old')} BEGIN {_sqlite_remove('old')} END",
+        # A change of owner or status: off the old owner's count when the lead counted
+        # there and no longer does; onto the new owner's in the opposite case.
+        f'CREATE TRIGGER "{SOURCE}_load_au_off" AFTER UPDATE OF owner_id, status '
+        f'ON "{SOURCE}" WHEN {_open("old")} AND NOT ({_open("new")} AND {same_owner}) '
+        f"BEGIN {_sqlite_remove('old')} END",
+        f'CREATE TRIGGER "{SOURCE}_load_au_on" AFTER UPDATE OF owner_id, status '
+        f'ON "{SOURCE}" WHEN {_open("new")} AND NOT ({_open("old")} AND {same_owner}) '
+        f"BEGIN {_sqlite_add('new')} END",
+    ]
 
 
 # PostgreSQL: one trigger per statement, not per row. The statement's changed rows arrive
@@ -98,71 +95,26 @@ BEGIN
 END $$ LANGUAGE plpgsql"""
 
 
-def _pg_trigger(op: str) -> str:
-    tables = {
-        "insert": "NEW TABLE AS new_rows",
-        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        "delete": "OLD TABLE AS old_rows",
-    }[op]
-    return (
-        f'CREATE TRIGGER "{SOURCE}_load_{op}" AFTER {op.upper()} ON "{SOURCE}" '
-        f'REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION "{SOURCE}_load"()'
-    )
-
-
-def drop_trigger_sql(vendor: str) -> list[str]:
-    if vendor == "sqlite":
-        return [
-            f'DROP TRIGGER IF EXISTS "{SOURCE}_load_{s}"' for s in ("ai", "ad", "au_off", "au_on")
-        ]
-    if vendor == "postgresql":
-        return [
-            f'DROP TRIGGER IF EXISTS "{SOURCE}_load_{s}" ON "{SOURCE}"'
-            for s in ("insert", "update", "delete")
-        ]
-    return []
-
-
-def suspend(cursor, vendor: str) -> None:
-    """Before a bulk write of leads: stop the upkeep of the counts (``rebuild`` afterwards)."""
-    for sql in drop_trigger_sql(vendor):
-        cursor.execute(sql)
-
-
-def resume(cursor, vendor: str) -> None:
-    """Restore the upkeep after ``suspend``, when the counts did not change meanwhile."""
-    for sql in drop_trigger_sql(vendor) + trigger_sql(vendor):
-        cursor.execute(sql)
+UPKEEP = Upkeep(SOURCE, "load", _sqlite_triggers, ("ai", "ad", "au_off", "au_on"), _PG_FUNCTION)
+trigger_sql = UPKEEP.create_sql
+drop_trigger_sql = UPKEEP.drop_sql
+suspend = UPKEEP.suspend  # before a bulk write (``rebuild`` after)
+resume = UPKEEP.resume
 
 
 def rebuild(cursor, vendor: str, organisations: Iterable[int] | None = None) -> None:
     """Recount the open leads (of ``organisations``, or all) and restore the triggers."""
-    where, params = "", []
-    if organisations is not None:
-        ids = list(organisations) or [0]
-        where = f"organisation_id IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
-    cursor.execute(f'DELETE FROM "{TABLE}"' + (f" WHERE {where}" if where else ""), params)
-    cursor.execute(
+    UPKEEP.recount(
+        cursor,
+        vendor,
+        TABLE,
         f'INSERT INTO "{TABLE}" (organisation_id, owner_id, open_leads) '
         f'SELECT organisation_id, owner_id, COUNT(*) FROM "{SOURCE}" AS l '
-        f"WHERE {_open('l')}" + (f" AND {where}" if where else "") + " "
-        "GROUP BY organisation_id, owner_id",
-        params,
+        f"WHERE {_open('l')} {{organisations}} GROUP BY organisation_id, owner_id",
+        organisations,
     )
-    for sql in drop_trigger_sql(vendor) + trigger_sql(vendor):
-        cursor.execute(sql)
 
 
 def install_operation() -> migrations.RunPython:
     """A migration operation: count the existing open leads and start the triggers."""
-
-    def forward(apps, schema_editor):
-        with schema_editor.connection.cursor() as cursor:
-            rebuild(cursor, schema_editor.connection.vendor)
-
-    def backward(apps, schema_editor):
-        for sql in drop_trigger_sql(schema_editor.connection.vendor):
-            schema_editor.execute(sql)
-
-    return migrations.RunPython(forward, backward)
+    return UPKEEP.install_operation(rebuild)

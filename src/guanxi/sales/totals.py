@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 from django.db import migrations
 
+from guanxi.core.triggers import Upkeep
+
 TABLE = "sales_stagetotal"
 SOURCE = "sales_opportunity"
 _CHANGED = ("stage_id", "owner_id", "amount", "organisation_id")
@@ -48,22 +50,18 @@ def _sqlite_remove(row: str) -> str:
     )
 
 
-def trigger_sql(vendor: str) -> list[str]:
-    """Statements that create the triggers keeping ``sales_stagetotal`` current."""
-    if vendor == "sqlite":
-        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in _CHANGED)
-        return [
-            f'CREATE TRIGGER "{SOURCE}_totals_ai" AFTER INSERT ON "{SOURCE}" '
-            f"BEGIN {_sqlite_add('new')} END",
-            f'CREATE TRIGGER "{SOURCE}_totals_ad" AFTER DELETE ON "{SOURCE}" '
-            f"BEGIN {_sqlite_remove('old')} END",
-            f'CREATE TRIGGER "{SOURCE}_totals_au" AFTER UPDATE OF {", ".join(_CHANGED)} '
-            f'ON "{SOURCE}" WHEN {changed} '
-            f"BEGIN {_sqlite_remove('old')} {_sqlite_add('new')} END",
-        ]
-    if vendor == "postgresql":
-        return [_PG_FUNCTION, *(_pg_trigger(op) for op in ("insert", "update", "delete"))]
-    return []
+def _sqlite_triggers() -> list[str]:
+    """SQLite's triggers keeping ``sales_stagetotal`` current: per row."""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in _CHANGED)
+    return [
+        f'CREATE TRIGGER "{SOURCE}_totals_ai" AFTER INSERT ON "{SOURCE}" '
+        f"BEGIN {_sqlite_add('new')} END",
+        f'CREATE TRIGGER "{SOURCE}_totals_ad" AFTER DELETE ON "{SOURCE}" '
+        f"BEGIN {_sqlite_remove('old')} END",
+        f'CREATE TRIGGER "{SOURCE}_totals_au" AFTER UPDATE OF {", ".join(_CHANGED)} '
+        f'ON "{SOURCE}" WHEN {changed} '
+        f"BEGIN {_sqlite_remove('old')} {_sqlite_add('new')} END",
+    ]
 
 
 # PostgreSQL: one trigger per statement over its transition tables, as for the open-lead
@@ -107,58 +105,28 @@ BEGIN
 END $$ LANGUAGE plpgsql"""
 
 
-def _pg_trigger(op: str) -> str:
-    tables = {
-        "insert": "NEW TABLE AS new_rows",
-        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        "delete": "OLD TABLE AS old_rows",
-    }[op]
-    return (
-        f'CREATE TRIGGER "{SOURCE}_totals_{op}" AFTER {op.upper()} ON "{SOURCE}" '
-        f'REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION "{SOURCE}_totals"()'
-    )
-
-
-def drop_trigger_sql(vendor: str) -> list[str]:
-    if vendor == "sqlite":
-        return [f'DROP TRIGGER IF EXISTS "{SOURCE}_totals_{s}"' for s in ("ai", "ad", "au")]
-    if vendor == "postgresql":
-        # "aid" and "au": the row triggers of earlier versions
-        return [
-            f'DROP TRIGGER IF EXISTS "{SOURCE}_totals_{s}" ON "{SOURCE}"'
-            for s in ("aid", "au", "insert", "update", "delete")
-        ]
-    return []
-
-
-def suspend(cursor, vendor: str) -> None:
-    """Before a bulk write of deals: stop per-row upkeep (``rebuild`` afterwards)."""
-    for sql in drop_trigger_sql(vendor):
-        cursor.execute(sql)
-
-
-def resume(cursor, vendor: str) -> None:
-    """Restore per-row upkeep after ``suspend`` (when the deals' totals did not change)."""
-    for sql in drop_trigger_sql(vendor) + trigger_sql(vendor):
-        cursor.execute(sql)
+UPKEEP = Upkeep(
+    SOURCE, "totals", _sqlite_triggers, ("ai", "ad", "au"), _PG_FUNCTION, pg_legacy=("aid", "au")
+)
+trigger_sql = UPKEEP.create_sql
+drop_trigger_sql = UPKEEP.drop_sql
+suspend = UPKEEP.suspend  # before a bulk write (``rebuild`` after)
+resume = UPKEEP.resume
 
 
 def rebuild(cursor, vendor: str, organisations: Iterable[int] | None = None) -> None:
     """Recount the totals (of ``organisations``, or all) from the deals; restore upkeep."""
-    where, params = "", []
-    if organisations is not None:
-        ids = list(organisations) or [0]
-        where = f"WHERE organisation_id IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
     cents = "CAST(round(amount * 100) AS INTEGER)" if vendor == "sqlite" else "amount * 100"
-    cursor.execute(f'DELETE FROM "{TABLE}" {where}', params)
-    cursor.execute(
+    UPKEEP.recount(
+        cursor,
+        vendor,
+        TABLE,
         f'INSERT INTO "{TABLE}" (organisation_id, stage_id, owner_id, deals, cents) '
         f"SELECT organisation_id, stage_id, owner_id, COUNT(*), SUM({cents}) "
-        f'FROM "{SOURCE}" {where} GROUP BY organisation_id, stage_id, owner_id',
-        params,
+        f'FROM "{SOURCE}" WHERE TRUE {{organisations}} '
+        "GROUP BY organisation_id, stage_id, owner_id",
+        organisations,
     )
-    resume(cursor, vendor)
 
 
 def per_statement_operation() -> migrations.RunPython:
@@ -175,13 +143,4 @@ def per_statement_operation() -> migrations.RunPython:
 
 def install_operation() -> migrations.RunPython:
     """A migration operation: count the existing deals and start the triggers."""
-
-    def forward(apps, schema_editor):
-        with schema_editor.connection.cursor() as cursor:
-            rebuild(cursor, schema_editor.connection.vendor)
-
-    def backward(apps, schema_editor):
-        for sql in drop_trigger_sql(schema_editor.connection.vendor):
-            schema_editor.execute(sql)
-
-    return migrations.RunPython(forward, backward)
+    return UPKEEP.install_operation(rebuild)
