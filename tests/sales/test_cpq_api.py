@@ -147,3 +147,15 @@ def test_quote_list_reads_a_constant_number_of_queries(world, cat, django_assert
     with django_assert_max_num_queries(8):
         status, body, _ = api.get("/quotes")
     assert status == 200 and len(body["items"]) == 6
+
+
+def test_text_filters_with_a_nul_character_find_nothing_instead_of_failing(world, cat):
+    """PostgreSQL refuses a NUL in a parameter; typed filters are cleaned as stored text."""
+    from tests.conftest import ApiClient
+
+    api = ApiClient(world.users["rep_a"])
+    for path in ("/products?category=%00%23&q=%26", "/products?q=%00", "/quotes?q=Q-%00"):
+        status, body, _ = api.get(path)
+        assert status == 200, (path, body)
+    status, body, _ = api.get(f"/products?category={cat.rice.category}%00")
+    assert status == 200 and cat.rice.pk in {item["id"] for item in body["items"]}

@@ -159,10 +159,14 @@ def product_delete(*, actor, product: Product, version: int | None = None) -> No
 def product_queryset(actor, *, q: str | None = None, filters=None) -> models.QuerySet[Product]:
     qs = access.scoped(actor, Product.objects.all(), "product")
     filters = filters or {}
-    if filters.get("category"):
-        qs = qs.filter(category=filters["category"])
+    # Typed text is compared as the services store it (clean_text: no NUL, which
+    # PostgreSQL refuses in a parameter, and full-width letters folded).
+    category = clean_text(filters.get("category"))
+    if category:
+        qs = qs.filter(category=category)
     if filters.get("active") in ("true", "1", True):
         qs = qs.filter(is_active=True)
+    q = clean_text(q)
     if q:
         qs = qs.filter(models.Q(name__icontains=q) | models.Q(sku__icontains=q))
     return qs

@@ -579,6 +579,7 @@ def quote_list(
 ) -> Page:
     sort = check_sort(sort, QUOTE_SORTS)
     qs = _with_lines(quote_queryset(actor, filters=filters))
+    q = clean_text(q)  # as numbers are stored: no NUL, which PostgreSQL refuses
     if q:
         qs = qs.filter(number__icontains=q)
     return paginate(qs, sort=sort, cursor=cursor, limit=limit)
