@@ -126,3 +126,22 @@ def test_counts_follow_statements_that_change_many_leads(world):
         Lead.objects.filter(owner=rep, status="qualified").update(owner=other)
         Lead.objects.filter(owner=other).delete()
     assert kept() == counted()
+
+
+def test_statements_moving_leads_between_organisations_or_losing_a_missing_row(world):
+    from guanxi.leads.models import OwnerLoad
+
+    rep, other = world.users["rep_a"], world.users["rep_b"]
+    leads = [
+        services.lead_create(actor=rep, data={"name": f"M{i}", "email": f"m{i}@x.cn"})
+        for i in range(3)
+    ]
+    # Same owner, another organisation, in one statement: the count nets out (one row each).
+    Lead.objects.filter(pk=leads[0].pk).update(organisation=world.other_org)
+    Lead.objects.filter(pk=leads[0].pk).update(organisation=world.org)
+    assert kept() == counted() == {rep.pk: 3}
+    # A counter row that is gone is never brought back by a loss (no negative counts).
+    OwnerLoad.objects.filter(owner=rep).delete()
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(owner=other)
+    assert not OwnerLoad.objects.filter(open_leads__lt=0).exists()
+    assert kept() == {other.pk: 3}

@@ -162,3 +162,10 @@ def test_totals_follow_statements_that_change_many_deals(world):
         deals.filter(stage=stages[1]).delete()
     assert_figures_match(world)
     assert not StageTotal.objects.filter(deals__lt=0).exists()
+    # Another organisation under the same stage and owner, in one statement: it nets out.
+    moved = deals.filter(owner=rep)
+    assert moved.update(organisation=world.other_org) > 0
+    Opportunity.objects.filter(organisation=world.other_org, name__startswith="Bulk ").update(
+        organisation=world.org
+    )
+    assert_figures_match(world)

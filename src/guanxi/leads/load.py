@@ -69,12 +69,15 @@ def _sqlite_triggers() -> list[str]:
 # row once per lead, and PostgreSQL keeps every version of a row a transaction updates:
 # one statement moving thousands of leads of one owner (the reclaim job) walked an ever
 # longer chain of versions at each, and took minutes instead of seconds.
+# Grouped by the owner alone (each counter row's key), the organisation taken along: a
+# statement moving a lead to another organisation under the same owner nets out instead of
+# writing one counter row twice. A loss never creates a row (it may be gone already).
 _PG_FUNCTION = f"""CREATE OR REPLACE FUNCTION "{SOURCE}_load"() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO "{TABLE}" AS t (organisation_id, owner_id, open_leads)
-    SELECT organisation_id, owner_id, count(*) FROM new_rows AS n WHERE {_open("n")}
-    GROUP BY organisation_id, owner_id ORDER BY owner_id
+    SELECT min(organisation_id), owner_id, count(*) FROM new_rows AS n WHERE {_open("n")}
+    GROUP BY owner_id ORDER BY owner_id
     ON CONFLICT (owner_id) DO UPDATE SET open_leads = t.open_leads + excluded.open_leads;
   ELSIF TG_OP = 'DELETE' THEN
     UPDATE "{TABLE}" AS t SET open_leads = t.open_leads - d.n
@@ -83,12 +86,16 @@ BEGIN
     WHERE t.owner_id = d.owner_id;
   ELSE
     INSERT INTO "{TABLE}" AS t (organisation_id, owner_id, open_leads)
-    SELECT organisation_id, owner_id, sum(n) FROM (
+    SELECT min(organisation_id), owner_id, sum(n) FROM (
       SELECT organisation_id, owner_id, 1 AS n FROM new_rows AS n WHERE {_open("n")}
       UNION ALL
       SELECT organisation_id, owner_id, -1 FROM old_rows AS o WHERE {_open("o")}
     ) AS d
-    GROUP BY organisation_id, owner_id HAVING sum(n) <> 0 ORDER BY owner_id
+    GROUP BY owner_id
+    HAVING sum(n) <> 0 AND (sum(n) > 0 OR EXISTS (
+      SELECT 1 FROM "{TABLE}" AS e WHERE e.owner_id = d.owner_id
+    ))
+    ORDER BY owner_id
     ON CONFLICT (owner_id) DO UPDATE SET open_leads = t.open_leads + excluded.open_leads;
   END IF;
   RETURN NULL;

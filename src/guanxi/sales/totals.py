@@ -70,8 +70,11 @@ def _sqlite_triggers() -> list[str]:
 # PostgreSQL keeps every version of a row a transaction updates: moving or reassigning
 # thousands of deals of one stage and owner in one statement (or one import's batch) got
 # slower with every deal.
-_DELTAS = """SELECT organisation_id, stage_id, owner_id, count(*) AS n, sum(amount * 100) AS c
-      FROM {rows} GROUP BY organisation_id, stage_id, owner_id"""
+# Grouped by (stage, owner) alone, each totals row's key, the organisation taken along: a
+# statement moving a deal to another organisation under the same stage and owner nets out
+# instead of writing one totals row twice.
+_DELTAS = """SELECT min(organisation_id) AS organisation_id, stage_id, owner_id, count(*) AS n,
+      sum(amount * 100) AS c FROM {rows} GROUP BY stage_id, owner_id"""
 _PG_FUNCTION = f"""CREATE OR REPLACE FUNCTION "{SOURCE}_totals"() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -87,13 +90,13 @@ BEGIN
     -- Only what changed: each (stage, owner) gains its new rows and loses its old ones. A
     -- row is never created by a loss (the organisation's totals may be gone already).
     INSERT INTO "{TABLE}" AS t (organisation_id, stage_id, owner_id, deals, cents)
-    SELECT organisation_id, stage_id, owner_id, sum(n), sum(c) FROM (
+    SELECT min(organisation_id), stage_id, owner_id, sum(n), sum(c) FROM (
       {_DELTAS.format(rows="new_rows")}
       UNION ALL
-      SELECT organisation_id, stage_id, owner_id, -count(*), -sum(amount * 100)
-      FROM old_rows GROUP BY organisation_id, stage_id, owner_id
+      SELECT min(organisation_id), stage_id, owner_id, -count(*), -sum(amount * 100)
+      FROM old_rows GROUP BY stage_id, owner_id
     ) AS d
-    GROUP BY organisation_id, stage_id, owner_id
+    GROUP BY stage_id, owner_id
     HAVING (sum(n) <> 0 OR sum(c) <> 0) AND (sum(n) > 0 OR EXISTS (
       SELECT 1 FROM "{TABLE}" AS e WHERE e.stage_id = d.stage_id AND e.owner_id = d.owner_id
     ))
