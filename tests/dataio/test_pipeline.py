@@ -161,3 +161,19 @@ def test_a_batch_failing_in_the_writer_fails_the_job_and_resume_finishes_it(sett
     job = engine.run(engine.job_for_run(job.pk))
     assert job.status == ImportStatus.DONE and job.counts == serial.counts
     assert _snapshot(org) == _snapshot(serial_org)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pipelined on PostgreSQL only")
+def test_an_upsert_by_id_finds_a_record_the_batch_in_flight_creates(settings, monkeypatch):
+    """Ids are given out as a batch is written: a later row naming one of them is checked
+    again once that batch is in, and updates the record as a serial run would."""
+    settings.IMPORT_BATCH_ROWS = 4
+    admin = make_user(make_org(), "admin")
+    last = contact_create(actor=admin, data={"name": "已有"}).pk
+    rows = ["编号,姓名,手机"] + [f",新人{i},1390000010{i}" for i in range(4)]
+    rows += [f"{last + 2},改名,13900000101", ",又一个,13900000199"]
+    monkeypatch.setattr(engine, "_pipelined", lambda job, adapter: True)
+    job = run_import(admin, "contact", ("\n".join(rows) + "\n").encode(), mode="upsert", key="id")
+    assert job.status == ImportStatus.DONE
+    assert job.counts == {"created": 5, "updated": 1, "skipped": 0, "failed": 0}
+    assert Contact.objects.get(pk=last + 2).name == "改名"

@@ -130,6 +130,9 @@ class Plan:
     new: list = field(default_factory=list)  # fast path: (row, values without the id)
     keys: dict[str, set] = field(default_factory=dict)
     lookups: set = field(default_factory=set)
+    # An id looked up found no record: it may be one the batch in flight is creating (its
+    # ids are reserved only as it is written), so this batch is checked again after it.
+    missed_ids: bool = False
 
     @property
     def barrier(self) -> bool:
@@ -185,7 +188,19 @@ class Adapter:
         good = self.prepare(ctx, batch, outcome)
         lookups: set = set()
         matches = self.match(ctx, good, outcome, lookups)
-        return Plan(outcome, rows=without_refused(good, outcome), matches=matches, lookups=lookups)
+        return Plan(
+            outcome,
+            rows=without_refused(good, outcome),
+            matches=matches,
+            lookups=lookups,
+            missed_ids=self.missed_ids(ctx, lookups, matches),
+        )
+
+    def missed_ids(self, ctx: Context, lookups: set, matches: dict) -> bool:
+        """Whether rows were looked up by an id that no record has (see ``Plan``)."""
+        if (ctx.key or "id") != "id" or not lookups:
+            return False
+        return bool(lookups - {obj.pk for obj in matches.values()})
 
     def apply(self, ctx: Context, plan: Plan) -> Outcome:
         """Write what ``plan`` decided, in the caller's transaction."""

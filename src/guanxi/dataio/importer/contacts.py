@@ -69,6 +69,7 @@ class ContactAdapter(Adapter):
             new=self._values(ctx, fast),
             keys=keys,
             lookups=lookups,
+            missed_ids=self.missed_ids(ctx, lookups, matches),
         )
 
     def apply(self, ctx: Context, plan: Plan) -> Outcome:

@@ -12,8 +12,9 @@ The next batch is checked before the one in flight is committed, so it cannot se
 
 - its new rows' duplicate keys are passed in as ``pending`` (what that batch will have
   written once committed, which is what a serial run would have found);
-- if it looks a record up by a value the batch in flight writes, it waits for that
-  batch and is checked again;
+- if it looks a record up by a value the batch in flight writes, or by an id no record
+  has yet (it may be one the batch in flight is creating), it waits for that batch and is
+  checked again;
 - a batch that writes through the services (updates, rows with tags) is a barrier: the
   next is checked only once it is committed.
 
@@ -59,7 +60,7 @@ class Writer:
             for name, values in p.keys.items():
                 pending.setdefault(name, set()).update(values)
         plan = make(pending)
-        if in_flight and _looks_up_what_is_written(plan, pending):
+        if in_flight and (plan.missed_ids or _looks_up_what_is_written(plan, pending)):
             self.drain()
             plan = make({})
         return plan
