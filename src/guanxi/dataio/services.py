@@ -337,7 +337,10 @@ def import_undo(*, actor, job: ImportJob) -> ImportJob:
                     break
             if not batch:
                 break
-            created = models.Q(pk__in=[r.object_id for r in batch if r.created])
+            # One record an entry, or a run of them (the fast path's batches) by range.
+            created = models.Q(
+                pk__in=[r.object_id for r in batch if r.created and not r.last_object_id]
+            )
             for r in batch:
                 if r.created and r.last_object_id:
                     created |= models.Q(pk__range=(r.object_id, r.last_object_id))
