@@ -266,6 +266,24 @@ def test_contact_and_activity_link_to_accounts(client, admin):
     assert status == 422 and "contact" in body["error"]["fields"]
 
 
+def test_times_with_any_offset_are_stored_in_utc_or_refused_with_a_field_error(client):
+    """Python takes offsets up to a day, PostgreSQL only to 15:59: a time is stored in UTC,
+    and one that has no UTC form is a field error, never a server error."""
+    status, act, _ = client.post(
+        "/activities", {"subject": "回访", "due_at": "2026-10-26T07:50:53+20:27"}
+    )
+    assert status == 201, act
+    assert act["due_at"].startswith("2026-10-25T11:23:53")
+    status, act, _ = client.post(
+        "/activities", {"subject": "很早", "due_at": "0167-10-26T07:50:53+20:27"}
+    )
+    assert status == 201, act
+    status, body, _ = client.post(
+        "/activities", {"subject": "太早", "due_at": "0001-01-01T00:00:00+05:00"}
+    )
+    assert status == 422 and "due_at" in body["error"]["fields"], body
+
+
 def test_openapi_describes_every_endpoint(client):
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200

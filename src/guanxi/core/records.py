@@ -10,6 +10,7 @@ stale version, so two people editing the same record cannot overwrite each other
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -56,6 +57,7 @@ def apply(instance: models.Model, data: Mapping[str, Any]) -> dict[str, tuple[An
                 value = field.to_python(value)
             except ValidationError as exc:
                 raise ValidationFailed(fields={name: list(exc.messages)}) from None
+            value = _in_utc(name, value)
         if (
             value is None
             and not field.null
@@ -66,6 +68,17 @@ def apply(instance: models.Model, data: Mapping[str, Any]) -> dict[str, tuple[An
         if old != value:
             changes[name] = (old, value)
     return changes
+
+
+def _in_utc(name: str, value: Any) -> Any:
+    """A time with an offset as it is stored, in UTC. Python allows offsets up to a day and
+    PostgreSQL only up to 15:59, so a time sent as ``…+20:27`` must not reach it as it is."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # before year 1 or after 9999 in UTC
+        raise ValidationFailed.on(name, _("Enter a valid date/time.")) from None
 
 
 def validate(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
